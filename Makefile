@@ -1,0 +1,44 @@
+# Agent Platform: `make demo` (fresh machine: install, start, run the demo) and `make test`.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+REQS := requirements.txt requirements-dev.txt requirements-local.txt requirements-embed.txt
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo up down test test-external lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): $(REQS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PY) -m pip install -q $(addprefix -r ,$(REQS))
+	$(PY) -m pip check
+	touch $(STAMP)
+
+demo: install
+	$(PY) -m agent_platform.serve up
+	$(PY) manage.py demo
+
+up: install
+	$(PY) -m agent_platform.serve up
+
+down:
+	$(PY) -m agent_platform.serve down
+
+test: install
+	$(PY) -m pytest -q -p no:cacheprovider
+
+# The service-facing tests again, against the Redis server at REDIS_URL (CI: 127.0.0.1:6379).
+test-external: install
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(PY) -m pytest -q -p no:cacheprovider -m "not slow" tests/platform tests/accounts tests/runs
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m mypy runtime
+
+bench: install
+	for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean: down
+	rm -rf var

@@ -1,0 +1,65 @@
+"""Authenticated encryption of project secrets (AES-256-GCM, `cryptography`).
+
+Token format: `v1.<key id>.<base64(nonce || ciphertext+tag)>`. The key id picks the key among
+PLATFORM_ENCRYPTION_KEY's comma-separated keys (first = current), so old tokens stay readable
+during a rotation. The associated data binds a token to its project and secret name.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+from functools import lru_cache
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+
+class EncryptionKeyError(Exception):
+    pass
+
+
+def _decode_key(text: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise EncryptionKeyError("PLATFORM_ENCRYPTION_KEY must be urlsafe base64 of 32 bytes") from exc
+    if len(raw) != 32:
+        raise EncryptionKeyError("PLATFORM_ENCRYPTION_KEY must decode to 32 bytes (AES-256)")
+    return raw
+
+
+def key_id(key: bytes) -> str:
+    return hashlib.sha256(key).hexdigest()[:8]
+
+
+@lru_cache(maxsize=8)
+def _keyring(keys: tuple[str, ...]) -> tuple[tuple[str, bytes], ...]:
+    return tuple((key_id(k), k) for k in (_decode_key(text) for text in keys))
+
+
+def keyring() -> tuple[tuple[str, bytes], ...]:
+    return _keyring(tuple(settings.PLATFORM_ENCRYPTION_KEYS))
+
+
+def encrypt(plaintext: str, *, aad: str) -> str:
+    kid, key = keyring()[0]
+    nonce = os.urandom(12)
+    sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), aad.encode())
+    return f"v1.{kid}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+
+def decrypt(token: str, *, aad: str) -> str:
+    version, kid, payload = token.split(".", 2)
+    if version != "v1":
+        raise EncryptionKeyError(f"unknown secret format {version!r}")
+    keys = dict(keyring())
+    if kid not in keys:
+        raise EncryptionKeyError(f"secret encrypted with key {kid}, which is not configured")
+    blob = base64.urlsafe_b64decode(payload)
+    return AESGCM(keys[kid]).decrypt(blob[:12], blob[12:], aad.encode()).decode()
+
+
+def token_key_id(token: str) -> str:
+    return token.split(".", 2)[1]

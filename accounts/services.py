@@ -1,0 +1,145 @@
+"""Writes for accounts: projects, members, API keys, secrets. Transactions live here."""
+from __future__ import annotations
+
+import hashlib
+import secrets as pysecrets
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from guardian.shortcuts import assign_perm, remove_perm
+
+from accounts import crypto
+from accounts.models import ApiKey, Membership, Project, Secret
+from accounts.roles import OWNER, PERMISSIONS, ROLE_PERMISSIONS, ROLES
+from agent_platform.api.errors import Conflict, FieldError
+from runtime.redaction import redactor
+
+KEY_PREFIX = "ap_"
+
+
+def hash_api_key(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create_project(*, slug: str, name: str = "", owner=None) -> Project:
+    slug = slugify(slug)
+    if not slug:
+        raise FieldError("slug", "must contain letters or digits")
+    with transaction.atomic():
+        if Project.objects.filter(slug=slug).exists():
+            raise Conflict(f"project {slug!r} already exists", field="slug")
+        project = Project.objects.create(slug=slug, name=name or slug)
+        if owner is not None:
+            set_member_role(project=project, user=owner, role=OWNER)
+    return project
+
+
+def set_member_role(*, project: Project, user, role: str) -> Membership:
+    """Add a member or change a role; guardian object permissions follow the role."""
+    if role not in ROLES:
+        raise FieldError("role", f"must be one of {', '.join(ROLES)}")
+    with transaction.atomic():
+        membership, _ = Membership.objects.update_or_create(project=project, user=user, defaults={"role": role})
+        for codename in PERMISSIONS:
+            if codename in ROLE_PERMISSIONS[role]:
+                assign_perm(f"accounts.{codename}", user, project)
+            else:
+                remove_perm(f"accounts.{codename}", user, project)
+    return membership
+
+
+def remove_member(*, membership: Membership) -> None:
+    with transaction.atomic():
+        for codename in PERMISSIONS:
+            remove_perm(f"accounts.{codename}", membership.user, membership.project)
+        membership.delete()
+
+
+def create_user(*, username: str, password: str, email: str = "", is_staff: bool = False):
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=username, defaults={"email": email, "is_staff": is_staff})
+    if created:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return user
+
+
+def create_api_key(*, project: Project, name: str, role: str, created_by=None,
+                   expires_at: datetime | None = None) -> tuple[ApiKey, str]:
+    """Create a key; returns (record, plaintext). The plaintext is never stored or shown again."""
+    if role not in ROLES:
+        raise FieldError("role", f"must be one of {', '.join(ROLES)}")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise FieldError("expires_at", "must be in the future")
+    raw = KEY_PREFIX + pysecrets.token_urlsafe(24)
+    key = ApiKey.objects.create(project=project, name=name or "key", role=role, prefix=raw[:10],
+                                key_hash=hash_api_key(raw), created_by=created_by, expires_at=expires_at)
+    return key, raw
+
+
+def revoke_api_key(*, key: ApiKey) -> ApiKey:
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    return key
+
+
+def _aad(project_id: str, name: str) -> str:
+    return f"{project_id}:{name}"
+
+
+def set_secret(*, project: Project, name: str, value: str, description: str = "", created_by=None) -> Secret:
+    """Create or replace a secret's value (encrypted at rest)."""
+    if not value:
+        raise FieldError("value", "must not be empty")
+    redactor.register(value)
+    token = crypto.encrypt(value, aad=_aad(project.id, name))
+    try:
+        with transaction.atomic():
+            secret, created = Secret.objects.get_or_create(
+                project=project, name=name,
+                defaults={"ciphertext": token, "description": description, "created_by": created_by})
+            if not created:
+                secret.ciphertext, secret.updated_at = token, timezone.now()
+                if description:
+                    secret.description = description
+                secret.save(update_fields=["ciphertext", "updated_at", "description"])
+    except IntegrityError as exc:  # a concurrent create of the same name
+        raise Conflict(f"secret {name!r} is being created concurrently", field="name") from exc
+    return secret
+
+
+def delete_secret(*, secret: Secret) -> None:
+    secret.delete()
+
+
+def reveal_secrets(project: Project, names: list[str] | None = None) -> dict[str, str]:
+    """Decrypt a project's secrets for use by tools and model providers (never for responses).
+
+    Every value returned is registered with the redactor, so it is masked in logs and events."""
+    query = Secret.objects.filter(project=project)
+    if names is not None:
+        query = query.filter(name__in=names)
+    values = {s.name: crypto.decrypt(s.ciphertext, aad=_aad(project.id, s.name)) for s in query}
+    for value in values.values():
+        redactor.register(value)
+    return values
+
+
+def rotate_encryption_key() -> int:
+    """Re-encrypt every secret with the current (first) key. Returns how many changed."""
+    current_kid = crypto.keyring()[0][0]
+    changed = 0
+    for secret in Secret.objects.select_related("project").iterator():
+        if crypto.token_key_id(secret.ciphertext) == current_kid:
+            continue
+        aad = _aad(secret.project_id, secret.name)
+        with transaction.atomic():
+            locked = Secret.objects.select_for_update().get(pk=secret.pk)
+            locked.ciphertext = crypto.encrypt(crypto.decrypt(locked.ciphertext, aad=aad), aad=aad)
+            locked.save(update_fields=["ciphertext"])
+        changed += 1
+    return changed

@@ -1,0 +1,1 @@
+"""Django project package of the agent platform (settings, urls, ASGI/WSGI, embedded services)."""

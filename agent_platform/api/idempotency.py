@@ -1,0 +1,73 @@
+"""`Idempotency-Key` on creates: the same key and body return the original response.
+
+A placeholder row is inserted before the create runs (unique per project, route and key), so
+concurrent repeats cannot both create; a repeat with a different body is a 422; a repeat
+while the first is still running is a 409.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Callable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from rest_framework.response import Response
+
+from accounts.models import IdempotencyRecord
+from agent_platform.api.errors import Conflict, FieldError, Unprocessable
+
+MAX_KEY_LENGTH = 200
+
+
+def _request_hash(data) -> str:
+    try:
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    except TypeError:
+        canonical = repr(data)
+    # Keyed, so a stored hash reveals nothing about low-entropy values in the body (secrets).
+    return hmac.new(settings.SECRET_KEY.encode(), canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def idempotent(request, scope: str, create: Callable[[], Response],
+               stored: Callable[[dict], dict] | None = None) -> Response:
+    """Run `create` once per (project, scope, Idempotency-Key); replay its response after.
+
+    `stored` trims what is kept for replays (e.g. a one-time secret that must not be stored)."""
+    key = request.headers.get("Idempotency-Key")
+    if not key:
+        return create()
+    if len(key) > MAX_KEY_LENGTH:
+        raise FieldError("Idempotency-Key", f"must be at most {MAX_KEY_LENGTH} characters")
+    digest = _request_hash(request.data)
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(project=request.project, key=key, scope=scope,
+                                                      request_hash=digest)
+    except IntegrityError:
+        return _replay(request, scope, key, digest)
+    try:
+        response = create()
+    except BaseException:
+        record.delete()
+        raise
+    if response.status_code < 300:
+        IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=response.status_code,
+            response=stored(response.data) if stored else response.data)
+    else:
+        record.delete()
+    return response
+
+
+def _replay(request, scope: str, key: str, digest: str) -> Response:
+    record = IdempotencyRecord.objects.get(project=request.project, scope=scope, key=key)
+    if record.request_hash != digest:
+        raise Unprocessable("This Idempotency-Key was used with a different request body.",
+                            field="Idempotency-Key", code="idempotency_key_reused")
+    if record.status_code is None:
+        raise Conflict("A request with this Idempotency-Key is still in progress.", field="Idempotency-Key",
+                       code="idempotency_in_progress")
+    response = Response(record.response, status=record.status_code)
+    response["Idempotent-Replayed"] = "true"
+    return response

@@ -1,0 +1,2 @@
+"""Websocket routes (filled by the runs app)."""
+websocket_urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Chat model protocol and provider adapters (see `base.py`)."""

@@ -1,0 +1,1 @@
+"""Tool protocol, specs, the call executor and the built-in tools."""

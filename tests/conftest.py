@@ -1,0 +1,35 @@
+"""Shared fixtures: projects, API keys and an HTTP client that sends a key."""
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts import services
+
+
+@pytest.fixture
+def project(db):
+    return services.create_project(slug="acme", name="Acme")
+
+
+@pytest.fixture
+def other_project(db):
+    return services.create_project(slug="globex", name="Globex")
+
+
+def make_key(project, role: str = "owner", **kwargs) -> str:
+    _, raw = services.create_api_key(project=project, name=f"{role}-key", role=role, **kwargs)
+    return raw
+
+
+def client_for(raw_key: str | None) -> APIClient:
+    client = APIClient()
+    if raw_key:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+    return client
+
+
+@pytest.fixture
+def api(project):
+    """An owner-key client of `project`."""
+    return client_for(make_key(project, "owner"))
