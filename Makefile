@@ -26,12 +26,13 @@ up: install
 down:
 	$(PY) -m agent_platform.serve down
 
+# Tests run on their own embedded services (var/test), apart from a running `make up`.
 test: install
-	$(PY) -m pytest -q -p no:cacheprovider
+	PLATFORM_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest -q -p no:cacheprovider
 
 # The service-facing tests again, against the Redis server at REDIS_URL (CI: 127.0.0.1:6379).
 test-external: install
-	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(PY) -m pytest -q -p no:cacheprovider -m "not slow" tests/platform tests/accounts tests/runs
+	PLATFORM_VAR_DIR=$(CURDIR)/var/test REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(PY) -m pytest -q -p no:cacheprovider -m "not slow" tests/platform tests/accounts tests/runs
 
 lint: install
 	$(PY) -m ruff check .

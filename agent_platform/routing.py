@@ -1,2 +1,8 @@
-"""Websocket routes (filled by the runs app)."""
-websocket_urlpatterns: list = []
+"""Websocket routes."""
+from django.urls import path
+
+from runs.consumers import RunEventsConsumer
+
+websocket_urlpatterns = [
+    path("ws/runs/<str:run_id>/", RunEventsConsumer.as_asgi()),
+]

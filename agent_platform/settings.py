@@ -149,3 +149,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}, "rq.worker": {"level": "WARNING"}},
 }
+
+# Run execution: a worker holds a lease on a run while executing it and renews it; a run whose
+# lease expires (its worker died) is taken over by another worker from its last checkpoint.
+RUN_LEASE_S = float(os.environ.get("PLATFORM_RUN_LEASE_S", "15"))
+RUN_HEARTBEAT_S = min(1.0, RUN_LEASE_S / 3)
+
+# The code tool refuses to run without its sandbox (bubblewrap). Local development only:
+PLATFORM_ALLOW_UNSANDBOXED_CODE = config.env_bool("PLATFORM_ALLOW_UNSANDBOXED_CODE", False)

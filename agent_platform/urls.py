@@ -8,6 +8,8 @@ api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
     path("", include("accounts.api.urls")),
+    path("", include("agents.api.urls")),
+    path("", include("runs.api.urls")),
 ]
 
 urlpatterns = [

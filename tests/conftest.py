@@ -33,3 +33,12 @@ def client_for(raw_key: str | None) -> APIClient:
 def api(project):
     """An owner-key client of `project`."""
     return client_for(make_key(project, "owner"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_run_writer(django_db_setup, django_db_blocker):
+    """The run executor's own connection must be closed before the test database is dropped."""
+    yield
+    from runs import db as run_db
+
+    run_db.reset()

@@ -1,0 +1,31 @@
+"""Checks that an agent version's references (tools, knowledge bases) exist in its project."""
+from __future__ import annotations
+
+from agent_platform.api.errors import ApiError
+
+BUILTIN_TOOLS = ("http", "kv", "code", "retrieval")
+
+
+def validate_references(project, body: dict) -> None:
+    errors: dict[str, list[str]] = {}
+    for index, ref in enumerate(body.get("tools", [])):
+        name = ref if isinstance(ref, str) else ref["name"]
+        if name not in BUILTIN_TOOLS and not _custom_tool_exists(project, name):
+            errors[f"tools[{index}]"] = [f"unknown tool {name!r}"]
+    for index, item in enumerate(body.get("knowledge", [])):
+        if not _knowledge_base_exists(project, item["knowledge_base"]):
+            errors[f"knowledge[{index}].knowledge_base"] = [f"unknown knowledge base {item['knowledge_base']!r}"]
+    if errors:
+        raise ApiError("The agent version references unknown objects.", errors=errors, code="unknown_reference")
+
+
+def _custom_tool_exists(project, name: str) -> bool:
+    from tools import selectors as tool_selectors
+
+    return tool_selectors.tool_exists(project, name)
+
+
+def _knowledge_base_exists(project, ref: str) -> bool:
+    from rag import selectors as rag_selectors
+
+    return rag_selectors.knowledge_base_exists(project, ref)

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from agent_platform.api.serializers import StrictSerializer
+from agent_platform.versioning import ENVIRONMENTS
+from runs.models import Run, Span
+
+
+class RunCreateIn(StrictSerializer):
+    agent = serializers.CharField(required=False, max_length=100, help_text="agent id or name")
+    workflow = serializers.CharField(required=False, max_length=100, help_text="workflow id or name")
+    version = serializers.IntegerField(required=False, min_value=1)
+    environment = serializers.ChoiceField(choices=ENVIRONMENTS, required=False)
+    input = serializers.JSONField(required=False)
+    metadata = serializers.DictField(required=False)
+    webhook_url = serializers.URLField(required=False, max_length=2000)
+
+    def validate_input(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Expected a JSON object.")
+        return value
+
+
+class RunResumeIn(serializers.Serializer):
+    """Either `{input: {...}}` (human input) or `{approve: bool, reason?}` (tool approval)."""
+
+    input = serializers.JSONField(required=False)
+    approve = serializers.BooleanField(required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+class UsageOut(serializers.Serializer):
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+    cost_usd = serializers.FloatField()
+
+
+class RunOut(serializers.ModelSerializer):
+    agent = serializers.CharField(source="agent_id", allow_null=True)
+    workflow = serializers.CharField(source="workflow_id", allow_null=True)
+    version = serializers.SerializerMethodField()
+    usage = serializers.SerializerMethodField()
+    timings = serializers.SerializerMethodField()
+    parent_run = serializers.CharField(source="parent_run_id", allow_null=True)
+
+    class Meta:
+        model = Run
+        fields = ["id", "kind", "agent", "workflow", "version", "environment", "status", "input", "output",
+                  "error", "usage", "metadata", "waiting_for", "webhook_url", "parent_run", "attempts",
+                  "created_at", "started_at", "finished_at", "timings"]
+
+    def get_version(self, run) -> int | None:
+        pinned = run.agent_version if run.kind == "agent" else run.workflow_version
+        return pinned.number if pinned else None
+
+    def get_usage(self, run) -> UsageOut:
+        usage = run.usage or {}
+        return {"input_tokens": usage.get("input_tokens", 0), "output_tokens": usage.get("output_tokens", 0),
+                "cost_usd": usage.get("cost_usd", 0.0)}
+
+    def get_timings(self, run) -> dict:
+        def ms(a, b):
+            return round((b - a).total_seconds() * 1000, 2) if a and b else None
+        return {"queued_ms": ms(run.created_at, run.started_at), "run_ms": ms(run.started_at, run.finished_at),
+                "total_ms": ms(run.created_at, run.finished_at)}
+
+
+class EventOut(serializers.Serializer):
+    seq = serializers.IntegerField()
+    run_id = serializers.CharField()
+    type = serializers.CharField()
+    ts = serializers.DateTimeField()
+    node_id = serializers.CharField(required=False)
+    span_id = serializers.CharField(required=False)
+    data = serializers.DictField()
+
+
+class SpanOut(serializers.ModelSerializer):
+    run_id = serializers.CharField()
+    parent_id = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Span
+        fields = ["id", "run_id", "parent_id", "kind", "name", "status", "started_at", "ended_at", "duration_ms",
+                  "input_tokens", "output_tokens", "cost_usd", "attributes", "error"]
+
+    def get_parent_id(self, span) -> str | None:
+        return span.parent_id or None

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from runs.api import sse, views
+
+urlpatterns = [
+    path("runs", views.RunList.as_view(), name="run-list"),
+    path("runs/<str:run_id>", views.RunDetail.as_view(), name="run-detail"),
+    path("runs/<str:run_id>/cancel", views.RunCancel.as_view(), name="run-cancel"),
+    path("runs/<str:run_id>/resume", views.RunResume.as_view(), name="run-resume"),
+    path("runs/<str:run_id>/events", views.RunEvents.as_view(), name="run-events"),
+    path("runs/<str:run_id>/stream", sse.stream_run, name="run-stream"),
+    path("traces", views.TraceList.as_view(), name="trace-list"),
+    path("traces/<str:trace_id>", views.TraceDetail.as_view(), name="trace-detail"),
+]

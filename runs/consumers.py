@@ -1,0 +1,47 @@
+"""`WS /ws/runs/{id}/?after_seq=`: the run's events over a websocket (Channels consumer).
+
+The API key comes in the `Authorization` header or `?token=`. Each message is one event
+(JSON); `{"type": "heartbeat"}` when idle; the server closes after the terminal event.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from urllib.parse import parse_qs
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from accounts.authentication import bearer_token
+from runs.streaming import authorise, follow
+
+
+class RunEventsConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        run_id = self.scope["url_route"]["kwargs"]["run_id"]
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        headers = {k.decode().lower(): v.decode() for k, v in self.scope.get("headers", [])}
+        raw = bearer_token(headers.get("authorization", "")) or (query.get("token") or [None])[0]
+        allowed, status = await authorise(raw, run_id)
+        try:
+            after = int((query.get("after_seq") or ["0"])[0])
+        except ValueError:
+            after = -1
+        if allowed is None or after < 0:
+            # 4401 / 4404 / 4400: close codes mirroring HTTP statuses
+            await self.close(code=4000 + (status or 400))
+            return
+        await self.accept()
+        self._task = asyncio.create_task(self._pump(run_id, after))
+
+    async def _pump(self, run_id: str, after: int) -> None:
+        async for event in follow(run_id, after):
+            await self.send(text_data=json.dumps(event if event is not None else {"type": "heartbeat"}))
+        await self.close(code=1000)
+
+    async def disconnect(self, code):
+        task = getattr(self, "_task", None)
+        if task is not None and not task.done():
+            task.cancel()
+
+    async def receive(self, text_data=None, bytes_data=None):
+        return None  # the stream is one-way

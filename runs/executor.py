@@ -1,0 +1,98 @@
+"""Executing one run on a worker: claim its lease, run the engine for its kind with the
+Django-backed store, and end it with exactly one terminal event.
+
+Errors end the run with their typed code; a pause (`WaitingForInput`) leaves it `waiting`;
+losing the lease (another worker took over after we stalled) stops us without writing.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from django.utils import timezone
+
+from accounts.services import reveal_secrets
+from runs import leases, webhooks
+from runs.engines import engine_for
+from runs.event_log import LeaseLost
+from runs.models import CANCELLED, FAILED, RUNNING, SUCCEEDED, TIMED_OUT, WAITING, Run
+from runs.store import RunStore
+from runtime import errors
+
+logger = logging.getLogger(__name__)
+
+
+def _deadline(run: Run) -> float:
+    started = run.started_at or timezone.now()
+    remaining = run.timeout_s - (timezone.now() - started).total_seconds()
+    return time.monotonic() + max(0.0, remaining)
+
+
+def execute_run(run_id: str, *, worker_name: str = "worker") -> str | None:
+    """Execute (or resume) a run; returns its final status, or None if it was not ours to run."""
+    owner = f"{worker_name}/{uuid.uuid4().hex[:8]}"
+    if not leases.claim(run_id, owner):
+        return None
+    run = Run.objects.select_related("project", "agent_version", "workflow_version").get(pk=run_id)
+    secrets = reveal_secrets(run.project)
+    store = RunStore(run_id, owner=owner, extra_secrets=set(secrets.values()))
+    control = leases.RunControl(run_id=run_id, owner=owner, deadline=_deadline(run))
+    leases.heartbeat.watch(control)
+    try:
+        first_start = run.started_at is None
+        if not store.transition(RUNNING, "run.started" if first_start else None,
+                                {"attempt": run.attempts + 1, "worker": worker_name}):
+            return None
+        return _run_engine(run, store, control, secrets)
+    except LeaseLost:
+        logger.warning("run %s: lease lost to another worker; stopping", run_id)
+        return None
+    finally:
+        leases.heartbeat.unwatch(run_id)
+
+
+def _run_engine(run: Run, store: RunStore, control: leases.RunControl, secrets: dict[str, str]) -> str | None:
+    try:
+        output, usage = engine_for(run.kind).execute(run, store=store, control=control, secrets=secrets)
+    except errors.WaitingForInput as pause:
+        waiting_for = {"reason": pause.reason, "prompt": pause.prompt}
+        if store.transition(WAITING, "run.waiting", waiting_for, waiting_for=waiting_for, usage=_usage(store)):
+            webhooks.notify(run, "run.waiting")
+        return WAITING
+    except (errors.Cancelled, errors.RunTimedOut) as stop:
+        return _stopped(run, store, control, stop)
+    except errors.RuntimeError_ as failure:
+        if control.reason in ("cancelled", "timed_out"):
+            return _stopped(run, store, control, failure)
+        return _finish(run, store, FAILED, error=failure.to_dict())
+    except LeaseLost:
+        raise
+    except Exception as exc:
+        logger.exception("run %s failed with an internal error", run.pk)
+        return _finish(run, store, FAILED, error={"type": "internal_error", "message": f"{type(exc).__name__}: {exc}"})
+    return _finish(run, store, SUCCEEDED, output=output, **({"usage": usage} if usage else {}))
+
+
+def _stopped(run: Run, store: RunStore, control: leases.RunControl, cause: Exception) -> str | None:
+    if control.reason == "lease_lost":
+        raise LeaseLost(run.pk)
+    if control.reason == "cancelled" or isinstance(cause, errors.Cancelled) and control.reason != "timed_out":
+        return _finish(run, store, CANCELLED, error={"type": "cancelled", "message": "cancelled by request"})
+    return _finish(run, store, TIMED_OUT, error={"type": "timed_out",
+                                                  "message": f"run exceeded its {run.timeout_s:g} s timeout"})
+
+
+def _usage(store: RunStore) -> dict:
+    return store.usage()
+
+
+def _finish(run: Run, store: RunStore, status: str, **fields) -> str | None:
+    from runs.lifecycle import terminal_event_type
+
+    fields.setdefault("usage", _usage(store))
+    data = {key: fields[key] for key in ("output", "error", "usage") if key in fields}
+    if not store.transition(status, terminal_event_type(status), data, **fields):
+        return None
+    webhooks.notify(run, terminal_event_type(status))
+    return status

@@ -1,0 +1,60 @@
+"""Run status transitions, enforced in this one place.
+
+queued → running → (waiting ⇄ running) → succeeded | failed | cancelled | timed_out.
+A transition is a conditional UPDATE (`WHERE status IN allowed`) on a given cursor, so two
+actors racing (a cancel from the API and a finishing worker) cannot both win. Callers write
+the matching event on the same cursor inside the same transaction, so every run gets exactly
+one terminal event.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from runs.models import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, TERMINAL, TIMED_OUT, WAITING
+
+ALLOWED_FROM: dict[str, tuple[str, ...]] = {
+    RUNNING: (QUEUED, RUNNING),
+    WAITING: (RUNNING,),
+    QUEUED: (WAITING,),  # an answered pause goes back to the queue
+    SUCCEEDED: (RUNNING,),
+    FAILED: (QUEUED, RUNNING, WAITING),
+    CANCELLED: (QUEUED, RUNNING, WAITING),
+    TIMED_OUT: (QUEUED, RUNNING, WAITING),
+}
+
+TERMINAL_EVENT = {SUCCEEDED: "run.succeeded", FAILED: "run.failed", CANCELLED: "run.cancelled",
+                  TIMED_OUT: "run.timed_out"}
+_COLUMNS = {"output", "error", "usage", "waiting_for", "started_at", "finished_at", "lease_owner",
+            "lease_expires_at", "cancel_requested"}
+
+
+def _adapt(value: Any) -> Any:
+    return Jsonb(value) if isinstance(value, (dict, list)) else value
+
+
+def transition(cursor, run_id: str, to: str, *, owner: str | None = None, **fields: Any) -> bool:
+    """Move a run to `to` if its status allows it (and, with `owner`, if that worker holds its
+    lease); returns whether it moved."""
+    unknown = set(fields) - _COLUMNS
+    if unknown:
+        raise ValueError(f"not a run column: {sorted(unknown)}")
+    now = datetime.now(timezone.utc)
+    if to in TERMINAL:
+        fields.setdefault("finished_at", now)
+        fields.update(lease_owner="", lease_expires_at=None)
+    sets = ["status = %(to)s"] + [f"{name} = %({name})s" for name in fields]
+    if to == RUNNING:
+        sets.append("started_at = COALESCE(started_at, %(now)s)")
+    sql = (f"UPDATE runs_run SET {', '.join(sets)} WHERE id = %(run_id)s AND status = ANY(%(allowed)s)"
+           + (" AND lease_owner = %(owner)s" if owner is not None else ""))
+    params = {"to": to, "run_id": run_id, "allowed": list(ALLOWED_FROM[to]), "owner": owner, "now": now,
+              **{name: _adapt(value) for name, value in fields.items()}}
+    cursor.execute(sql, params)
+    return cursor.rowcount == 1
+
+
+def terminal_event_type(status: str) -> str:
+    return TERMINAL_EVENT[status]

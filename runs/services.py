@@ -1,0 +1,105 @@
+"""Writes for runs: create (validate, store, enqueue), cancel, resume. Transactions live here."""
+from __future__ import annotations
+
+from django.db import connection, transaction
+from django.utils import timezone
+from jsonschema import Draft202012Validator
+
+from agent_platform.api.errors import Conflict, FieldError, Unprocessable
+from agents import selectors as agent_selectors
+from agents.spec import input_schema as agent_input_schema
+from agents.spec import schema_errors
+from runs import event_log, lifecycle, pubsub, queue
+from runs.event_log import PendingEvent
+from runs.models import CANCELLED, QUEUED, WAITING, Run
+
+
+def _validate_input(schema: dict, data) -> None:
+    errors = schema_errors(Draft202012Validator(schema), data)
+    if errors:
+        raise Unprocessable("The run input does not match the input schema.",
+                            errors={f"input.{k}" if k != "body" else "input": v for k, v in errors.items()},
+                            code="invalid_input")
+
+
+def append_event(run_id: str, type: str, data: dict) -> None:
+    """Append one event from the API side (the run is not being executed): inside the current
+    transaction; published after commit."""
+    event = PendingEvent(type=type, ts=timezone.now(), data=data, step=-1)  # outside engine intervals
+    with connection.cursor() as cursor:
+        base = event_log.append(cursor, run_id, [event])
+    transaction.on_commit(lambda: pubsub.publish(run_id, [event_log.event_dict(run_id, base + 1, event)]))
+
+
+def _transition(run_id: str, to: str, **fields) -> bool:
+    with connection.cursor() as cursor:
+        return lifecycle.transition(cursor, run_id, to, **fields)
+
+
+def create_run(*, project, agent: str | None = None, workflow: str | None = None, version: int | None = None,
+               environment: str | None = None, input=None, metadata=None, webhook_url: str = "",
+               parent_run: Run | None = None) -> Run:
+    """Pin the exact version, validate the input, store the run, enqueue one job after commit."""
+    if bool(agent) == bool(workflow):
+        raise FieldError("agent", "give exactly one of 'agent' or 'workflow'")
+    if version is not None and environment is not None:
+        raise FieldError("version", "give either 'version' or 'environment', not both")
+    input = {} if input is None else input
+    fields = {"project": project, "input": input, "metadata": metadata or {}, "webhook_url": webhook_url or "",
+              "parent_run": parent_run}
+    if agent:
+        definition = agent_selectors.get_agent_for_run(project, agent)
+        pinned, env = agent_selectors.resolve_version(definition, version=version, environment=environment)
+        _validate_input(agent_input_schema(pinned.body), input)
+        fields.update(kind="agent", agent=definition, agent_version=pinned, environment=env or "",
+                      timeout_s=float(pinned.body.get("limits", {}).get("timeout_s", 300)))
+    else:
+        from workflows import selectors as workflow_selectors
+
+        definition = workflow_selectors.get_workflow_for_run(project, workflow)
+        pinned, env = workflow_selectors.resolve_version(definition, version=version, environment=environment)
+        _validate_input(workflow_selectors.input_schema(pinned), input)
+        fields.update(kind="workflow", workflow=definition, workflow_version=pinned, environment=env or "",
+                      timeout_s=float(pinned.body.get("limits", {}).get("timeout_s", 3600)))
+    with transaction.atomic():
+        run = Run.objects.create(**fields)
+        append_event(run.id, "run.queued", {"kind": run.kind, "version": pinned.number,
+                                            "environment": run.environment or None})
+        transaction.on_commit(lambda: queue.enqueue_run(run.id))
+    return run
+
+
+def cancel_run(*, run: Run) -> Run:
+    """Cancel now if nobody executes it (queued/waiting); else ask the worker, which stops
+    between steps and at its next heartbeat (bounded by the lease interval)."""
+    if run.is_terminal:
+        raise Conflict(f"run is already {run.status}", field="status")
+    with transaction.atomic():
+        Run.objects.filter(pk=run.pk).update(cancel_requested=True)
+        status = Run.objects.filter(pk=run.pk).values_list("status", flat=True).get()
+        if status in (QUEUED, WAITING) and _transition(run.pk, CANCELLED, error={
+                "type": "cancelled", "message": "cancelled by request"}):
+            append_event(run.pk, "run.cancelled", {"reason": "cancelled by request"})
+    transaction.on_commit(lambda: pubsub.sync_client().publish(f"run-control:{run.pk}", "cancel"))
+    run.refresh_from_db()
+    return run
+
+
+def resume_run(*, run: Run, answer: dict) -> Run:
+    """Answer a waiting run (human input or tool approval) and put it back on the queue."""
+    if run.status != WAITING:
+        raise Conflict(f"run is {run.status}, not waiting", field="status")
+    from runs.resumption import record_answer
+
+    with transaction.atomic():
+        locked = Run.objects.select_for_update().get(pk=run.pk)
+        if locked.status != WAITING:
+            raise Conflict(f"run is {locked.status}, not waiting", field="status")
+        record_answer(locked, answer)  # validates; raises a field error, run stays waiting
+        _transition(run.pk, QUEUED, waiting_for=None)
+        append_event(run.pk, "run.resumed", {"answer": answer})
+        transaction.on_commit(lambda: queue.enqueue_run(run.pk))
+    run.refresh_from_db()
+    return run
+
+

@@ -1,0 +1,196 @@
+"""`RunStore`: the Django side of the engine's protocols for one executing run — event sink,
+checkpoint store, tool-call ledger and tracer — over one process-wide writer connection.
+
+Events are redacted, buffered briefly and written together with checkpoints and spans in one
+statement (runs/event_log.py), then published on Redis. Events the engine emits while
+re-executing an interval that a dead worker had started are skipped if already stored (same
+interval, same ordinal), so followers never see an event twice.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from runs import event_log, pubsub
+from runs.db import writer, writer_transaction
+from runs.event_log import PendingEvent, PendingSpan
+from runtime.events import Span
+from runtime.redaction import redactor
+
+# Events that may wait for the next write (a checkpoint follows soon, or they are high-volume).
+BATCHED = frozenset({"model.delta", "node.started", "node.completed", "node.skipped"})
+MAX_DELAY_S = 0.02
+BLOB_THRESHOLD = 64 * 1024
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class RunStore:
+    def __init__(self, run_id: str, *, owner: str | None = None, extra_secrets: set[str] | None = None) -> None:
+        self.run_id = run_id
+        self.owner = owner  # lease owner: writes are fenced on it
+        self._extra_secrets = extra_secrets or set()
+        self._lock = threading.RLock()
+        self._events: list[PendingEvent] = []
+        self._spans: list[PendingSpan] = []
+        self._first_buffered = 0.0
+        # `_idx` numbers every checkpoint row; `_step` counts only the engine's own (answers to
+        # pauses and forks' state patches are checkpoints too, but no interval of events).
+        with writer() as cur:
+            cur.execute("SELECT count(*), count(*) FILTER (WHERE key NOT LIKE 'resume:%%' AND key NOT LIKE "
+                        "'patch:%%') FROM runs_checkpoint WHERE run_id = %s", (run_id,))
+            self._idx, self._step = cur.fetchone()
+            cur.execute("SELECT count(*) FROM runs_event WHERE run_id = %s AND step = %s", (run_id, self._step))
+            self._skip = cur.fetchone()[0]
+        self._ordinal = 0
+
+    # --- EventSink ---------------------------------------------------------------------------
+    def emit(self, type: str, data: dict[str, Any], *, node_id: str | None = None,
+             span_id: str | None = None) -> None:
+        with self._lock:
+            ordinal = self._ordinal
+            self._ordinal += 1
+            if ordinal < self._skip:
+                return  # delivered before a worker died mid-interval
+            clean = redactor.redact_data(data, self._extra_secrets)
+            if not self._events:
+                self._first_buffered = time.monotonic()
+            self._events.append(PendingEvent(type, _now(), clean, node_id or "", span_id or "", self._step,
+                                             ordinal))
+            if type not in BATCHED or time.monotonic() - self._first_buffered > MAX_DELAY_S:
+                self._write()
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._events or self._spans:
+                self._write()
+
+    # --- CheckpointStore -----------------------------------------------------------------------
+    def load_checkpoints(self, run_id: str) -> list[dict[str, Any]]:
+        with writer() as cur:
+            cur.execute("SELECT delta FROM runs_checkpoint WHERE run_id = %s ORDER BY idx", (run_id,))
+            return [_resolve_blobs(cur, row[0]) for row in cur.fetchall()]
+
+    def append_checkpoint(self, run_id: str, key: str, delta: dict[str, Any]) -> None:
+        with self._lock:
+            with writer() as cur:
+                stored = _offload_blobs(cur, delta)
+            self._write(checkpoint=(self._idx, key, stored))
+            self._idx += 1
+            self._step += 1
+            self._ordinal = self._skip = 0
+
+    # --- Tracer --------------------------------------------------------------------------------
+    def start_span(self, kind: str, name: str, *, parent_id: str | None = None,
+                   attributes: dict[str, Any] | None = None) -> Span:
+        return Span(kind=kind, name=name, parent_id=parent_id, attributes=dict(attributes or {}))
+
+    def end_span(self, span: Span) -> None:
+        ended = span.ended_at or time.time()
+        pending = PendingSpan(
+            id=span.id, parent_id=span.parent_id or "", kind=span.kind, name=span.name[:200], status=span.status,
+            started_at=datetime.fromtimestamp(span.started_at, timezone.utc),
+            ended_at=datetime.fromtimestamp(ended, timezone.utc), duration_ms=(ended - span.started_at) * 1000,
+            input_tokens=span.input_tokens, output_tokens=span.output_tokens, cost_usd=span.cost_usd,
+            attributes=redactor.redact_data(span.attributes, self._extra_secrets),
+            error=redactor.redact_data(span.error, self._extra_secrets) if span.error else None)
+        with self._lock:
+            self._spans.append(pending)
+
+    # --- ToolCallLedger ---------------------------------------------------------------------------
+    def get_result(self, key: str) -> dict[str, Any] | None:
+        with writer() as cur:
+            cur.execute("SELECT result FROM runs_toolcallrecord WHERE run_id = %s AND key = %s "
+                        "AND completed_at IS NOT NULL", (self.run_id, key))
+            row = cur.fetchone()
+        return row[0] if row else None
+
+    def record_intent(self, key: str) -> bool:
+        with writer() as cur:
+            cur.execute("INSERT INTO runs_toolcallrecord (run_id, key, created_at) VALUES (%s, %s, now()) "
+                        "ON CONFLICT (run_id, key) DO NOTHING RETURNING id", (self.run_id, key))
+            return cur.fetchone() is not None
+
+    def record_result(self, key: str, result: dict[str, Any]) -> None:
+        clean = redactor.redact_data(result, self._extra_secrets)
+        with writer() as cur:
+            cur.execute(
+                "INSERT INTO runs_toolcallrecord (run_id, key, result, created_at, completed_at) "
+                "VALUES (%s, %s, %s, now(), now()) ON CONFLICT (run_id, key) DO UPDATE "
+                "SET result = EXCLUDED.result, completed_at = EXCLUDED.completed_at "
+                "WHERE runs_toolcallrecord.completed_at IS NULL", (self.run_id, key, Jsonb(clean)))
+
+    def usage(self) -> dict[str, Any]:
+        """Tokens and cost of every model call of the run so far (all attempts)."""
+        self.flush()
+        with writer() as cur:
+            cur.execute("SELECT coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), "
+                        "coalesce(sum(cost_usd), 0) FROM runs_span WHERE run_id = %s AND kind = 'model'",
+                        (self.run_id,))
+            tokens_in, tokens_out, cost = cur.fetchone()
+        return {"input_tokens": int(tokens_in), "output_tokens": int(tokens_out), "cost_usd": round(float(cost), 8)}
+
+    # --- run lifecycle (status + its event, one transaction) -----------------------------------------
+    def transition(self, to: str, event_type: str | None, data: dict[str, Any] | None = None,
+                   **fields: Any) -> bool:
+        """Flush, then move the run to `to` and append its lifecycle event atomically (fenced on
+        our lease). Lifecycle events sit outside the engine's intervals (step -1)."""
+        from runs import lifecycle
+
+        self.flush()
+        event = PendingEvent(event_type, _now(), redactor.redact_data(data or {}, self._extra_secrets),
+                             step=-1) if event_type else None
+        with writer_transaction() as cur:
+            moved = lifecycle.transition(cur, self.run_id, to, owner=self.owner, **fields)
+            base = event_log.append(cur, self.run_id, [event], owner=None) if moved and event else 0
+        if moved and event:
+            pubsub.publish(self.run_id, [event_log.event_dict(self.run_id, base + 1, event)])
+        return moved
+
+    # --- writing ---------------------------------------------------------------------------------
+    def _write(self, checkpoint: tuple[int, str, Any] | None = None) -> None:
+        events, spans = self._events, self._spans
+        self._events, self._spans = [], []
+        with writer() as cur:
+            base = event_log.append(cur, self.run_id, events, checkpoint=checkpoint, spans=spans, owner=self.owner)
+        if events:
+            pubsub.publish(self.run_id, [event_log.event_dict(self.run_id, base + i + 1, e)
+                                         for i, e in enumerate(events)])
+
+
+def _offload_blobs(cur, delta: Any) -> Any:
+    """Replace large values (> 64 KiB of JSON) by `{"$blob": sha256}` stored once in runs_blob."""
+    if isinstance(delta, dict):
+        return {k: _offload_value(cur, v) for k, v in delta.items()}
+    return delta
+
+
+def _offload_value(cur, value: Any) -> Any:
+    if isinstance(value, (dict, list, str)):
+        text = json.dumps(value, separators=(",", ":"), sort_keys=True)
+        if len(text) > BLOB_THRESHOLD:
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            cur.execute("INSERT INTO runs_blob (sha256, data, size, created_at) VALUES (%s, %s, %s, now()) "
+                        "ON CONFLICT (sha256) DO NOTHING", (digest, Jsonb(value), len(text)))
+            return {"$blob": digest}
+    return value
+
+
+def _resolve_blobs(cur, delta: Any) -> Any:
+    if not isinstance(delta, dict):
+        return delta
+    out = {}
+    for key, value in delta.items():
+        if isinstance(value, dict) and set(value) == {"$blob"}:
+            cur.execute("SELECT data FROM runs_blob WHERE sha256 = %s", (value["$blob"],))
+            value = cur.fetchone()[0]
+        out[key] = value
+    return out

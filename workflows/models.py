@@ -1,0 +1,47 @@
+"""Workflows: a mutable name around immutable graph versions, with environments (as agents)."""
+from __future__ import annotations
+
+from django.db import models
+
+from agent_platform.ids import new_id
+from agent_platform.versioning import Definition, DefinitionVersion, EnvironmentPointer, Promotion
+
+
+def new_workflow_id() -> str:
+    return new_id("wf")
+
+
+class Workflow(Definition):
+    id = models.CharField(primary_key=True, max_length=40, default=new_workflow_id, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="uniq_workflow_name")]
+        ordering = ["name"]
+
+
+class WorkflowVersion(DefinitionVersion):
+    """`body` = {"graph": {nodes, edges}, "input_schema"?, "limits"?}. Never updated."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="versions")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workflow", "number"], name="uniq_workflow_version_number"),
+            models.UniqueConstraint(fields=["workflow", "content_hash"], name="uniq_workflow_version_hash"),
+        ]
+        ordering = ["-number"]
+
+
+class WorkflowEnvironment(EnvironmentPointer):
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="environments")
+    version = models.ForeignKey(WorkflowVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workflow", "name"], name="uniq_workflow_environment")]
+
+
+class WorkflowPromotion(Promotion):
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="promotions")
+    version = models.ForeignKey(WorkflowVersion, on_delete=models.PROTECT, related_name="+")
+    previous_version = models.ForeignKey(WorkflowVersion, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+")
