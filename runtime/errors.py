@@ -168,6 +168,12 @@ class InputInvalid(RuntimeError_):
     code = "input_invalid"
 
 
+class AgentSpecInvalid(RuntimeError_):
+    """An agent definition the engine cannot run (unknown tool, unknown guardrail type, ...)."""
+
+    code = "agent_spec_invalid"
+
+
 class WaitingForInput(RuntimeError_):
     """Raised inside the engine to pause a run (human input, tool approval).
 
@@ -278,8 +284,9 @@ class DocumentUrlRefused(DocumentError):
 
 
 class DocumentFetchFailed(DocumentError):
+    """A URL source that could not be fetched (DNS, timeout, HTTP error status, too large)."""
+
     code = "document_fetch_failed"
-    retryable = True
 
 
 # --- embeddings -------------------------------------------------------------

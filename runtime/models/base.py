@@ -5,8 +5,9 @@ dataclasses and their wire format; the agent loop and workflow nodes only see th
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 
 @dataclass
@@ -35,7 +36,7 @@ class Message:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Message":
+    def from_dict(cls, d: dict[str, Any]) -> Message:
         return cls(role=d["role"], content=d.get("content"),
                    tool_calls=[ToolCall(**c) for c in d.get("tool_calls") or []],
                    tool_call_id=d.get("tool_call_id"), name=d.get("name"))
@@ -70,7 +71,7 @@ class Usage:
     input_tokens: int = 0
     output_tokens: int = 0
 
-    def __add__(self, other: "Usage") -> "Usage":
+    def __add__(self, other: Usage) -> Usage:
         return Usage(self.input_tokens + other.input_tokens, self.output_tokens + other.output_tokens)
 
 

@@ -1,0 +1,139 @@
+"""Running one node: its span, `node.started`/`node.failed` events, retries with backoff, and
+timeouts. Returns an outcome for the scheduler, which settles it (checkpoint, routing)."""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from runtime.errors import Cancelled, NodeTimeout, RunAborted, RunTimedOut, RuntimeError_, WaitingForInput
+from runtime.events import Span
+from runtime.graph.context import NodeContext, RunContext, ScopeWaiting
+
+if TYPE_CHECKING:
+    from runtime.graph.compiled import CompiledNode
+
+OK, FAILED, WAITING = "ok", "failed", "waiting"
+Outcome = tuple[str, Any, "str | None", float]  # (kind, result | error | prompts, span id, latency ms)
+
+
+def error_dict(exc: BaseException) -> dict[str, Any]:
+    """The JSON form of any error, for events and state records."""
+    if isinstance(exc, RuntimeError_):
+        return exc.to_dict()
+    return {"type": type(exc).__name__, "message": str(exc)[:500]}
+
+
+def start_node(run: RunContext, node: CompiledNode, path: str, inputs: dict[str, Any],
+               parent_span: str | None) -> Span:
+    """Open the node's span and emit `node.started` (flushed at once for nodes that do I/O)."""
+    span = run.tracer.start_span("node", path, parent_id=parent_span, attributes={"type": node.type})
+    run.emit("node.started", {"type": node.type, "input": run.redact(inputs) if run.redact else inputs},
+             path, span.id)
+    if node.impl.does_io and run.flush is not None:
+        with run.lock:
+            run.flush()
+    return span
+
+
+def execute_node(run: RunContext, node: CompiledNode, path: str, inputs: dict[str, Any], scope: dict[str, Any],
+                 span: Span, sources: list[str], run_body: Callable[..., Any]) -> Outcome:
+    """Execute a started node with its policies. Never raises an `Exception`; returns the outcome."""
+    ctx = NodeContext(run, path, scope, span.id, sources, run_body)
+    started = time.perf_counter()
+    try:
+        node.impl.check_inputs(inputs)
+        result = _attempts(run, node, inputs, ctx)
+    except WaitingForInput as waiting:
+        prompts = waiting.prompts if isinstance(waiting, ScopeWaiting) else [waiting.prompt]
+        span.status = "waiting"
+        run.tracer.end_span(span)
+        run.emit("node.waiting", {"prompts": prompts}, path, span.id)
+        return WAITING, prompts, span.id, 0.0
+    except Exception as exc:  # noqa: BLE001 - any node error becomes a routable/failing outcome
+        span.status = "error"
+        span.error = error_dict(exc)
+        run.tracer.end_span(span)
+        if not isinstance(exc, RunAborted):
+            run.emit("node.failed", {"error": span.error, "attempts": ctx.attempt}, path, span.id)
+        return FAILED, exc, span.id, (time.perf_counter() - started) * 1000
+    latency_ms = (time.perf_counter() - started) * 1000
+    run.tracer.end_span(span)
+    return OK, result, span.id, latency_ms
+
+
+def _attempts(run: RunContext, node: CompiledNode, inputs: dict[str, Any], ctx: NodeContext) -> Any:
+    policy = node.retry
+    attempt = 1
+    while True:
+        ctx.attempt = attempt
+        try:
+            return _call(run, node, inputs, ctx)
+        except (WaitingForInput, RunAborted):
+            raise
+        except Exception as exc:
+            if attempt >= policy.max_attempts or not _retryable(exc, node):
+                raise
+            delay = min(policy.backoff_s * 2 ** (attempt - 1), policy.max_backoff_s)
+            delay = max(delay, float(getattr(exc, "retry_after", None) or 0.0))
+            run.emit("node.retrying", {"attempt": attempt, "error": error_dict(exc), "delay_s": delay},
+                     ctx.path, ctx.span_id)
+            _pause(run, delay)
+            attempt += 1
+
+
+def _retryable(exc: Exception, node: CompiledNode) -> bool:
+    """Only errors that say so are retried, and a timed-out side-effecting node never is."""
+    if isinstance(exc, NodeTimeout) and node.impl.side_effects:
+        return False
+    return bool(getattr(exc, "retryable", False))
+
+
+def _call(run: RunContext, node: CompiledNode, inputs: dict[str, Any], ctx: NodeContext) -> Any:
+    timeout = node.timeout_s
+    run_bound = False
+    if not node.inline and run.deadline is not None:
+        remaining = run.deadline - time.monotonic()
+        if timeout is None or remaining < timeout:
+            timeout, run_bound = max(remaining, 0.0), True
+    if timeout is None:
+        return node.impl.execute(inputs, ctx)
+    return _bounded(lambda: node.impl.execute(inputs, ctx), timeout, ctx.path, run_bound, run)
+
+
+def _bounded(fn: Callable[[], Any], timeout: float, path: str, run_bound: bool, run: RunContext) -> Any:
+    """Run `fn` in a daemon thread and stop waiting after `timeout` seconds.
+
+    Python cannot kill a thread: the abandoned attempt is left to finish on its own (services
+    get the deadline and cancel token to stop early); its result is ignored."""
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread, which re-raises it
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name=f"node:{path}", daemon=True).start()
+    if not done.wait(timeout):
+        if run_bound:
+            raise RunTimedOut(f"run exceeded its time limit of {run.limits.timeout_s}s during node {path}")
+        raise NodeTimeout(f"node {path} exceeded its timeout of {timeout}s", node=path, timeout_s=timeout)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _pause(run: RunContext, delay: float) -> None:
+    """Back off before a retry, still honouring cancellation and the run deadline."""
+    end = time.monotonic() + delay
+    while (left := end - time.monotonic()) > 0:
+        if run.cancel.is_cancelled():
+            raise Cancelled("run cancelled")
+        if run.deadline is not None and time.monotonic() > run.deadline:
+            raise RunTimedOut(f"run exceeded its time limit of {run.limits.timeout_s}s")
+        time.sleep(min(left, 0.05))
