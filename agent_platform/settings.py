@@ -147,7 +147,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id", "redact"],
                              "formatter": LOG_FORMAT if LOG_FORMAT in ("json", "plain") else "json"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "rq.worker": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "rq.worker": {"level": "WARNING"},
+                "httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
 
 # Run execution: a worker holds a lease on a run while executing it and renews it; a run whose

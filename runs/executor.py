@@ -42,7 +42,7 @@ def execute_run(run_id: str, *, worker_name: str = "worker") -> str | None:
     try:
         first_start = run.started_at is None
         if not store.transition(RUNNING, "run.started" if first_start else None,
-                                {"attempt": run.attempts + 1, "worker": worker_name}):
+                                {"attempt": run.attempts, "worker": worker_name}):
             return None
         return _run_engine(run, store, control, secrets)
     except LeaseLost:
