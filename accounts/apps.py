@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
         from django.conf import settings
 
         from accounts import audit
+        from agent_platform.api import schema  # noqa: F401  (registers the OpenAPI auth extension)
         from agent_platform.observability import install_redacting_record_factory, setup_telemetry
 
         install_redacting_record_factory()

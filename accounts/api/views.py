@@ -88,6 +88,7 @@ class ProjectDetail(ProjectAPIView):
         project.save(update_fields=list(data) or None)
         return Response(s.ProjectOut(project).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, project_id: str):
         self._project(request, project_id, "own_project").delete()
         return Response(status=204)
@@ -134,6 +135,7 @@ class MemberDetail(ProjectAPIView):
         membership = services.set_member_role(project=request.project, user=membership.user, role=data["role"])
         return Response(s.MemberOut(membership).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, member_id: int):
         services.remove_member(membership=self._membership(request, member_id))
         return Response(status=204)
@@ -200,6 +202,7 @@ class SecretDetail(ProjectAPIView):
     def get(self, request, name: str):
         return Response(s.SecretOut(get_object_or_404(Secret, project=request.project, name=name)).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, name: str):
         services.delete_secret(secret=get_object_or_404(Secret, project=request.project, name=name))
         return Response(status=204)

@@ -43,6 +43,7 @@ class AgentDetail(ProjectAPIView):
         data = validated(s.AgentPatch, request.data)
         return Response(s.AgentOut(services.update_agent(agent=agent, **data)).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, agent_id: str):
         services.delete_agent(agent=selectors.get_agent(request.project, agent_id))
         return Response(status=204)

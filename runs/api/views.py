@@ -81,7 +81,7 @@ class TraceList(ProjectAPIView):
 
 
 class TraceDetail(ProjectAPIView):
-    @extend_schema(responses=s.SpanOut(many=True))
+    @extend_schema(operation_id="traces_retrieve", responses=s.SpanOut(many=True))
     def get(self, request, trace_id: str):
         """A run's whole trace: every span (parent links form the tree) and totals."""
         run = selectors.get_run(request.project, trace_id)
