@@ -64,3 +64,23 @@ def new_django_secret() -> str:
 
 def new_encryption_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def test_session() -> str:
+    """A per-process id when running under pytest (else empty)."""
+    import sys
+
+    return str(os.getpid()) if "pytest" in (sys.argv[0] if sys.argv else "") else ""
+
+
+def with_redis_db(url: str, db: int) -> str:
+    """The same Redis URL pointing at database `db`."""
+    from urllib.parse import urlencode, urlunparse
+
+    parsed = urlparse(url)
+    if parsed.scheme == "unix":  # urlunparse would drop the empty authority of unix:///path
+        base, _, query_text = url.partition("?")
+        query = {k: v[-1] for k, v in parse_qs(query_text).items()}
+        query["db"] = str(db)
+        return f"{base}?{urlencode(query)}"
+    return urlunparse(parsed._replace(path=f"/{db}"))

@@ -28,6 +28,12 @@ REDIS_URL = os.environ.get("REDIS_URL") or embedded.ensure_redis(VAR_DIR)
 EMBEDDED_SERVICES = {"postgres": not os.environ.get("DATABASE_URL"), "redis": not os.environ.get("REDIS_URL")}
 DATABASES = {"default": config.database_from_url(DATABASE_URL)}
 
+# Concurrent test sessions on one machine get their own test database and Redis db number.
+TEST_SESSION = config.test_session()
+if TEST_SESSION:
+    DATABASES["default"]["TEST"]["NAME"] = os.environ.get("TEST_DATABASE_NAME") or f"test_platform_{TEST_SESSION}"
+    REDIS_URL = config.with_redis_db(REDIS_URL, 1 + int(TEST_SESSION) % 15)
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
