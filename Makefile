@@ -32,7 +32,7 @@ test: install
 
 # The service-facing tests again, against the Redis server at REDIS_URL (CI: 127.0.0.1:6379).
 test-external: install
-	PLATFORM_VAR_DIR=$(CURDIR)/var/test REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(PY) -m pytest -q -p no:cacheprovider -m "not slow" tests/platform tests/accounts tests/runs
+	PLATFORM_VAR_DIR=$(CURDIR)/var/test REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(PY) -m pytest -q -p no:cacheprovider tests/platform tests/accounts tests/runs tests/e2e
 
 lint: install
 	$(PY) -m ruff check .
