@@ -289,6 +289,12 @@ class DocumentFetchFailed(DocumentError):
     code = "document_fetch_failed"
 
 
+class KnowledgeBaseNotFound(ToolError):
+    """A retrieval names a knowledge base that does not exist in the caller's project."""
+
+    code = "knowledge_base_not_found"
+
+
 # --- embeddings -------------------------------------------------------------
 class EmbeddingError(RuntimeError_):
     code = "embedding_error"

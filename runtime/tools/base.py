@@ -2,8 +2,9 @@
 (the agent loop, workflow Tool nodes, the tool playground)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Protocol
+from typing import Any, Literal, Protocol
 
 from runtime.store import CancelToken, NeverCancelled
 
