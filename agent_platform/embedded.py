@@ -17,9 +17,9 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DB_NAME = "agent_platform"

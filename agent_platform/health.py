@@ -4,11 +4,11 @@ from __future__ import annotations
 import time
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 
 def healthz(request):

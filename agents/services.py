@@ -33,7 +33,16 @@ def update_agent(*, agent: Agent, **fields) -> Agent:
 
 
 def delete_agent(*, agent: Agent) -> None:
-    agent.delete()
+    """Delete an agent with its versions, environments and promotion history. An agent whose
+    versions were run is kept (runs are history): that is a conflict."""
+    from runs.models import Run
+
+    if Run.objects.filter(agent_version__agent=agent).exists():
+        raise Conflict(f"agent {agent.name!r} has runs; its versions are kept for their history", field="agent")
+    with transaction.atomic():
+        AgentPromotion.objects.filter(agent=agent).delete()
+        AgentEnvironment.objects.filter(agent=agent).delete()
+        agent.delete()
 
 
 def create_agent_version(*, agent: Agent, body: dict, created_by=None, validate_refs=None) -> tuple[AgentVersion, bool]:

@@ -3,8 +3,6 @@
 Shared by agent runs and by workflow Agent nodes."""
 from __future__ import annotations
 
-from typing import Any
-
 from runs.leases import RunControl
 from runtime.agent.context import AgentContext
 

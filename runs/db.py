@@ -7,8 +7,8 @@ means parallel tool calls and graph branches don't each open a connection.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import psycopg
 from django.db import connection as django_connection

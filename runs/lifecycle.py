@@ -8,7 +8,7 @@ one terminal event.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -41,7 +41,7 @@ def transition(cursor, run_id: str, to: str, *, owner: str | None = None, **fiel
     unknown = set(fields) - _COLUMNS
     if unknown:
         raise ValueError(f"not a run column: {sorted(unknown)}")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if to in TERMINAL:
         fields.setdefault("finished_at", now)
         fields.update(lease_owner="", lease_expires_at=None)

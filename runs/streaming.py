@@ -8,7 +8,7 @@ filled from the database.
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
 
@@ -46,7 +46,7 @@ async def follow(run_id: str, after_seq: int = 0, *, heartbeat_s: float = 15.0) 
         while True:
             try:
                 batch = await asyncio.wait_for(queue.get(), timeout=heartbeat_s)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 # Idle: catch up from storage in case a message was lost, then keep alive.
                 for event in await _stored_after(run_id, last):
                     yield event

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from typing import Callable
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction

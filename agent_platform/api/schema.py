@@ -56,7 +56,7 @@ def add_problem_responses(result, generator, request, public):
     problem_ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     paths = result.setdefault("paths", {})
     paths[STREAM_PATH] = STREAM_OPERATION
-    for path, operations in paths.items():
+    for operations in paths.values():
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue

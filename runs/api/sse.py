@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.authentication import bearer_token
 from agent_platform.api.errors import problem_response
-from runs.streaming import follow, authorise
+from runs.streaming import authorise, follow
 
 _TITLES = {401: "Unauthorized", 404: "Not found", 400: "Invalid request"}
 

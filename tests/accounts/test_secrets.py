@@ -28,7 +28,9 @@ def test_value_is_encrypted_at_rest_and_never_returned(project):
 @pytest.mark.django_db
 def test_ciphertext_is_bound_to_project_and_name(project, other_project):
     secret = services.set_secret(project=project, name="A", value=VALUE)
-    with pytest.raises(Exception):
+    from cryptography.exceptions import InvalidTag
+
+    with pytest.raises(InvalidTag):
         crypto.decrypt(secret.ciphertext, aad=f"{other_project.id}:A")
 
 
