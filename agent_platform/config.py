@@ -34,9 +34,11 @@ def database_from_url(url: str) -> dict:
         "PASSWORD": unquote(parsed.password or ""),
         "HOST": host,
         "PORT": str(parsed.port or ""),
-        "OPTIONS": query,
-        "CONN_MAX_AGE": 60,
-        "CONN_HEALTH_CHECKS": True,
+        # A connection pool per process: Daphne serves each request on its own thread, so
+        # persistent per-thread connections would be reopened on every request.
+        "OPTIONS": {"pool": {"min_size": 2, "max_size": int(os.environ.get("PLATFORM_DB_POOL_SIZE", "20")),
+                             "timeout": 10}, **query},
+        "CONN_MAX_AGE": 0,
         "TEST": {"NAME": os.environ.get("TEST_DATABASE_NAME") or None},
     }
 

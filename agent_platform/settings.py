@@ -32,6 +32,9 @@ DATABASES = {"default": config.database_from_url(DATABASE_URL)}
 TEST_SESSION = config.test_session()
 if TEST_SESSION:
     DATABASES["default"]["TEST"]["NAME"] = os.environ.get("TEST_DATABASE_NAME") or f"test_platform_{TEST_SESSION}"
+    # pytest-django creates and drops the test database around pooled connections it cannot see;
+    # the test process itself connects plainly (the servers and workers it starts use the pool).
+    DATABASES["default"]["OPTIONS"].pop("pool", None)
     REDIS_URL = config.with_redis_db(REDIS_URL, 1 + int(TEST_SESSION) % 15)
 
 INSTALLED_APPS = [

@@ -16,6 +16,11 @@ from runs.streaming import authorise, follow
 
 
 class RunEventsConsumer(AsyncWebsocketConsumer):
+    # Events come from the process's EventHub (runs/pubsub.py), never from the channel layer. With
+    # a layer, Channels keeps a blocking Redis read (BZPOPMIN) per connection, whose late answer
+    # on a busy machine raised redis TimeoutError and closed the socket with 1011.
+    channel_layer_alias = None
+
     async def connect(self):
         run_id = self.scope["url_route"]["kwargs"]["run_id"]
         query = parse_qs(self.scope.get("query_string", b"").decode())

@@ -1,4 +1,4 @@
-"""The SQL that appends to a run's log: events (gap-free seq), a checkpoint delta and spans,
+"""The SQL that appends to a run's log: events (gap-free seq), checkpoint deltas and spans,
 written in ONE statement so a persisted step costs one round trip.
 
 The `seq` block is taken by incrementing `runs_run.last_seq` in the same statement (a row
@@ -27,8 +27,8 @@ WITH seqs AS (
          WITH ORDINALITY AS e(type, ts, node_id, span_id, data, step, ordinal, ord)
 ), cp AS (
     INSERT INTO runs_checkpoint (run_id, idx, key, delta, created_at)
-    SELECT %(run_id)s, %(cp_idx)s::int, %(cp_key)s::text, %(cp_delta)s::jsonb, now() FROM seqs
-    WHERE %(cp_key)s::text IS NOT NULL
+    SELECT %(run_id)s, c.idx, c.key, c.delta, now()
+    FROM seqs, unnest(%(cp_idxs)s::int[], %(cp_keys)s::text[], %(cp_deltas)s::jsonb[]) AS c(idx, key, delta)
 ), sp AS (
     INSERT INTO runs_span (id, run_id, parent_id, kind, name, status, started_at, ended_at, duration_ms,
                            input_tokens, output_tokens, cost_usd, attributes, error)
@@ -79,16 +79,18 @@ class LeaseLost(Exception):
 
 
 def append(cursor, run_id: str, events: list[PendingEvent], *, checkpoint: tuple[int, str, Any] | None = None,
-           spans: list[PendingSpan] = (), owner: str | None = None) -> int:
-    """Write events (+ optional checkpoint (idx, key, delta) and spans); returns the first seq - 1."""
-    cp_idx, cp_key, cp_delta = checkpoint if checkpoint else (0, None, None)
+           spans: list[PendingSpan] = (), owner: str | None = None,
+           checkpoints: list[tuple[int, str, Any]] = ()) -> int:
+    """Write events (+ optional checkpoints (idx, key, delta), one or several, and spans); returns the
+    first seq - 1."""
+    rows = [*checkpoints, *([checkpoint] if checkpoint else [])]
     params = {
         "run_id": run_id, "owner": owner, "n": len(events),
         "types": [e.type for e in events], "tss": [e.ts for e in events],
         "node_ids": [e.node_id for e in events], "span_ids": [e.span_id for e in events],
         "datas": [Jsonb(e.data) for e in events], "steps": [e.step for e in events],
         "ordinals": [e.ordinal for e in events],
-        "cp_idx": cp_idx, "cp_key": cp_key, "cp_delta": Jsonb(cp_delta) if checkpoint else None,
+        "cp_idxs": [r[0] for r in rows], "cp_keys": [r[1] for r in rows], "cp_deltas": [Jsonb(r[2]) for r in rows],
         "sp_ids": [s.id for s in spans], "sp_parents": [s.parent_id for s in spans],
         "sp_kinds": [s.kind for s in spans], "sp_names": [s.name for s in spans],
         "sp_statuses": [s.status for s in spans], "sp_starts": [s.started_at for s in spans],

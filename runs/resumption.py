@@ -1,11 +1,11 @@
 """Answers to a waiting run: a tool approval decision or a human-input node's input."""
 from __future__ import annotations
 
+from django.db.models import Max
 from django.utils import timezone
 from jsonschema import Draft202012Validator
 
-from agent_platform.api.errors import ApiError, FieldError
-from agents.spec import schema_errors
+from agent_platform.api.errors import FieldError, Unprocessable
 from runs.models import Checkpoint, Run, ToolCallRecord
 
 
@@ -30,19 +30,49 @@ def _record_approval(run: Run, prompt: dict, answer: dict) -> None:
         run=run, key=key,
         defaults={"result": {"approved": answer["approve"], "reason": answer.get("reason", "")},
                   "completed_at": timezone.now()})
+    from tools.approvals import record_decision
+
+    record_decision(run, prompt=prompt, key=key, approved=answer["approve"], reason=answer.get("reason", ""))
 
 
 def _record_human_input(run: Run, prompt: dict, answer: dict) -> None:
-    if set(answer) != {"input"}:
-        raise FieldError("input", "answer a human-input pause with {input: {...}}")
-    schema = prompt.get("input_schema")
-    if schema:
-        errors = schema_errors(Draft202012Validator(schema), answer["input"])
-        if errors:
-            raise ApiError("The input does not match the requested schema.",
-                           errors={f"input.{k}" if k != "body" else "input": v for k, v in errors.items()},
-                           code="invalid_input")
-    node = prompt.get("node")
-    idx = Checkpoint.objects.filter(run=run).count()
-    Checkpoint.objects.create(run=run, idx=idx, key=f"resume:{node}",
-                              delta={"kind": "resume", "node": node, "input": answer["input"]})
+    """Answer a waiting Human input node: `{input}` (the first waiting node) or `{input, node}`.
+    The answer is checked against the node's input schema in the pinned graph (422 naming
+    `input.<field>` if it does not fit; the run stays waiting), then the engine's `resume` delta
+    is appended to the run's checkpoints."""
+    from runtime.graph import check_resume_input, find_node, resume_delta
+
+    if "input" not in answer or set(answer) - {"input", "node"}:
+        raise FieldError("input", "answer a human-input pause with {input: {...}} (and `node` if several wait)")
+    node = _waiting_node(prompt, answer.get("node"))
+    if run.workflow_version is None:
+        raise FieldError("status", "only workflow runs wait for human input")
+    graph = run.workflow_version.body["graph"]
+    if check_resume_input(graph, node, answer["input"]):
+        schema = (find_node(graph, node).get("config") or {}).get("input_schema") or {"type": "object"}
+        raise Unprocessable("The input does not match the requested schema.",
+                            errors=_input_errors(schema, answer["input"]), code="invalid_input")
+    key, delta = resume_delta(node, answer["input"])
+    last = Checkpoint.objects.filter(run=run).aggregate(last=Max("idx"))["last"]
+    Checkpoint.objects.create(run=run, idx=0 if last is None else last + 1, key=key, delta=delta)
+
+
+def _waiting_node(prompt: dict, requested) -> str:
+    waiting = [p.get("node") for p in prompt.get("waiting") or [prompt]]
+    if requested is None:
+        return waiting[0]
+    if requested not in waiting:
+        raise FieldError("node", f"node {requested!r} is not waiting; waiting: {', '.join(map(str, waiting))}")
+    return requested
+
+
+def _input_errors(schema: dict, value) -> dict[str, list[str]]:
+    """`{"input.<field>": [messages]}`; a missing required property is named by its own field."""
+    errors: dict[str, list[str]] = {}
+    for error in Draft202012Validator(schema).iter_errors(value):
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+        if error.validator == "required" and isinstance(error.instance, dict):
+            missing = [name for name in error.validator_value if name not in error.instance]
+            path += f".{missing[0]}" if missing else ""
+        errors.setdefault(f"input{path}", []).append(error.message)
+    return errors

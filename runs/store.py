@@ -4,7 +4,10 @@ checkpoint store, tool-call ledger and tracer — over one process-wide writer c
 Events are redacted, buffered briefly and written together with checkpoints and spans in one
 statement (runs/event_log.py), then published on Redis. Events the engine emits while
 re-executing an interval that a dead worker had started are skipped if already stored (same
-interval, same ordinal), so followers never see an event twice.
+interval, same ordinal), so followers never see an event twice. Checkpoints the engine marks as
+`deferrable` (a workflow's pure nodes, which a resumed run recomputes) wait for the next write, like
+batched events: at most MAX_DELAY_S, and never past a `flush()` (the graph engine flushes before
+every node that does I/O) or a status transition.
 """
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ import hashlib
 import json
 import threading
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -27,10 +31,11 @@ from runtime.redaction import redactor
 BATCHED = frozenset({"model.delta", "node.started", "node.completed", "node.skipped"})
 MAX_DELAY_S = 0.02
 BLOB_THRESHOLD = 64 * 1024
+NAMESPACED = "ns:"  # checkpoint keys of sub-runs (an agent inside a workflow node): `ns:<node path>:<key>`
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class RunStore:
@@ -41,7 +46,11 @@ class RunStore:
         self._lock = threading.RLock()
         self._events: list[PendingEvent] = []
         self._spans: list[PendingSpan] = []
+        self._checkpoints: list[tuple[int, str, Any]] = []
         self._first_buffered = 0.0
+        # Checkpoints whose key this returns True for may wait for the next write (at most MAX_DELAY_S,
+        # and never past a `flush()`): a workflow's pure nodes, which a resumed run can recompute.
+        self.deferrable: Callable[[str], bool] | None = None
         # `_idx` numbers every checkpoint row; `_step` counts only the engine's own (answers to
         # pauses and forks' state patches are checkpoints too, but no interval of events).
         with writer() as cur:
@@ -61,8 +70,7 @@ class RunStore:
             if ordinal < self._skip:
                 return  # delivered before a worker died mid-interval
             clean = redactor.redact_data(data, self._extra_secrets)
-            if not self._events:
-                self._first_buffered = time.monotonic()
+            self._note_buffering()
             self._events.append(PendingEvent(type, _now(), clean, node_id or "", span_id or "", self._step,
                                              ordinal))
             if type not in BATCHED or time.monotonic() - self._first_buffered > MAX_DELAY_S:
@@ -70,23 +78,51 @@ class RunStore:
 
     def flush(self) -> None:
         with self._lock:
-            if self._events or self._spans:
+            if self._events or self._spans or self._checkpoints:
                 self._write()
+
+    def _note_buffering(self) -> None:
+        if not (self._events or self._checkpoints):
+            self._first_buffered = time.monotonic()
 
     # --- CheckpointStore -----------------------------------------------------------------------
     def load_checkpoints(self, run_id: str) -> list[dict[str, Any]]:
+        """The run's own deltas, or (for `<run id>:<node path>`, an agent inside a workflow node) that
+        node's namespaced ones."""
+        namespace = self._namespace(run_id)
+        self.flush()
         with writer() as cur:
-            cur.execute("SELECT delta FROM runs_checkpoint WHERE run_id = %s ORDER BY idx", (run_id,))
+            if namespace is None:
+                cur.execute("SELECT delta FROM runs_checkpoint WHERE run_id = %s AND NOT starts_with(key, %s) "
+                            "ORDER BY idx", (self.run_id, NAMESPACED))
+            else:
+                cur.execute("SELECT delta FROM runs_checkpoint WHERE run_id = %s AND starts_with(key, %s) "
+                            "ORDER BY idx", (self.run_id, namespace))
             return [_resolve_blobs(cur, row[0]) for row in cur.fetchall()]
 
+    def _namespace(self, run_id: str) -> str | None:
+        """None for the run itself; the key prefix `ns:<node path>:` for a sub-run `<run id>:<node path>`."""
+        if run_id == self.run_id:
+            return None
+        if not run_id.startswith(f"{self.run_id}:"):
+            raise ValueError(f"RunStore of {self.run_id} cannot hold checkpoints of {run_id}")
+        return f"{NAMESPACED}{run_id[len(self.run_id) + 1:]}:"
+
     def append_checkpoint(self, run_id: str, key: str, delta: dict[str, Any]) -> None:
+        namespace = self._namespace(run_id)
+        if namespace is not None:
+            key = namespace + key
         with self._lock:
             with writer() as cur:
                 stored = _offload_blobs(cur, delta)
-            self._write(checkpoint=(self._idx, key, stored))
+            self._note_buffering()
+            self._checkpoints.append((self._idx, key, stored))
             self._idx += 1
             self._step += 1
             self._ordinal = self._skip = 0
+            deferred = self.deferrable is not None and self.deferrable(key)
+            if not deferred or time.monotonic() - self._first_buffered > MAX_DELAY_S:
+                self._write()
 
     # --- Tracer --------------------------------------------------------------------------------
     def start_span(self, kind: str, name: str, *, parent_id: str | None = None,
@@ -97,8 +133,8 @@ class RunStore:
         ended = span.ended_at or time.time()
         pending = PendingSpan(
             id=span.id, parent_id=span.parent_id or "", kind=span.kind, name=span.name[:200], status=span.status,
-            started_at=datetime.fromtimestamp(span.started_at, timezone.utc),
-            ended_at=datetime.fromtimestamp(ended, timezone.utc), duration_ms=(ended - span.started_at) * 1000,
+            started_at=datetime.fromtimestamp(span.started_at, UTC),
+            ended_at=datetime.fromtimestamp(ended, UTC), duration_ms=(ended - span.started_at) * 1000,
             input_tokens=span.input_tokens, output_tokens=span.output_tokens, cost_usd=span.cost_usd,
             attributes=redactor.redact_data(span.attributes, self._extra_secrets),
             error=redactor.redact_data(span.error, self._extra_secrets) if span.error else None)
@@ -156,11 +192,12 @@ class RunStore:
         return moved
 
     # --- writing ---------------------------------------------------------------------------------
-    def _write(self, checkpoint: tuple[int, str, Any] | None = None) -> None:
-        events, spans = self._events, self._spans
-        self._events, self._spans = [], []
+    def _write(self) -> None:
+        """Write every buffered event, span and checkpoint in one statement, then publish the events."""
+        events, spans, checkpoints = self._events, self._spans, self._checkpoints
+        self._events, self._spans, self._checkpoints = [], [], []
         with writer() as cur:
-            base = event_log.append(cur, self.run_id, events, checkpoint=checkpoint, spans=spans, owner=self.owner)
+            base = event_log.append(cur, self.run_id, events, checkpoints=checkpoints, spans=spans, owner=self.owner)
         if events:
             pubsub.publish(self.run_id, [event_log.event_dict(self.run_id, base + i + 1, e)
                                          for i, e in enumerate(events)])

@@ -26,6 +26,8 @@ class RunResumeIn(serializers.Serializer):
     """Either `{input: {...}}` (human input) or `{approve: bool, reason?}` (tool approval)."""
 
     input = serializers.JSONField(required=False)
+    node = serializers.CharField(required=False, max_length=300,
+                                 help_text="which waiting Human input node to answer, when several wait")
     approve = serializers.BooleanField(required=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 

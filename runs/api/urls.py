@@ -1,12 +1,15 @@
 from django.urls import path
 
-from runs.api import sse, views
+from runs.api import replay, sse, views
 
 urlpatterns = [
     path("runs", views.RunList.as_view(), name="run-list"),
     path("runs/<str:run_id>", views.RunDetail.as_view(), name="run-detail"),
     path("runs/<str:run_id>/cancel", views.RunCancel.as_view(), name="run-cancel"),
     path("runs/<str:run_id>/resume", views.RunResume.as_view(), name="run-resume"),
+    path("runs/<str:run_id>/retry", replay.RunRetry.as_view(), name="run-retry"),
+    path("runs/<str:run_id>/fork", replay.RunFork.as_view(), name="run-fork"),
+    path("runs/<str:run_id>/checkpoints", replay.RunCheckpoints.as_view(), name="run-checkpoints"),
     path("runs/<str:run_id>/events", views.RunEvents.as_view(), name="run-events"),
     path("runs/<str:run_id>/stream", sse.stream_run, name="run-stream"),
     path("traces", views.TraceList.as_view(), name="trace-list"),
