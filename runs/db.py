@@ -51,10 +51,3 @@ def reset() -> None:
             _conn.close()
         _conn = None
 
-
-@contextmanager
-def writer_transaction() -> Iterator[psycopg.Cursor]:
-    """A cursor inside one transaction on the shared writer connection."""
-    with writer() as cur:
-        with cur.connection.transaction():
-            yield cur

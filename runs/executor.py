@@ -24,7 +24,12 @@ logger = logging.getLogger(__name__)
 
 
 def _deadline(run: Run) -> float:
-    started = run.started_at or timezone.now()
+    """The run's wall-clock budget counts from its start, or from the last answer to a pause
+    (time spent waiting for a person is not execution time)."""
+    if run.started_at is None:
+        started = timezone.now()
+    else:
+        started = max(run.started_at, run.resumed_at or run.started_at)
     remaining = run.timeout_s - (timezone.now() - started).total_seconds()
     return time.monotonic() + max(0.0, remaining)
 

@@ -27,7 +27,7 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
 
 TERMINAL_EVENT = {SUCCEEDED: "run.succeeded", FAILED: "run.failed", CANCELLED: "run.cancelled",
                   TIMED_OUT: "run.timed_out"}
-_COLUMNS = {"output", "error", "usage", "waiting_for", "started_at", "finished_at", "lease_owner",
+_COLUMNS = {"output", "error", "usage", "waiting_for", "started_at", "resumed_at", "finished_at", "lease_owner",
             "lease_expires_at", "cancel_requested"}
 
 
@@ -35,9 +35,10 @@ def _adapt(value: Any) -> Any:
     return Jsonb(value) if isinstance(value, (dict, list)) else value
 
 
-def transition(cursor, run_id: str, to: str, *, owner: str | None = None, **fields: Any) -> bool:
+def transition(cursor, run_id: str, to: str, *, owner: str | None = None, event=None, **fields: Any):
     """Move a run to `to` if its status allows it (and, with `owner`, if that worker holds its
-    lease); returns whether it moved."""
+    lease). Returns False if it did not move; else True, or — with `event` (a PendingEvent) —
+    the seq given to that event, which is written by the same statement."""
     unknown = set(fields) - _COLUMNS
     if unknown:
         raise ValueError(f"not a run column: {sorted(unknown)}")
@@ -48,12 +49,22 @@ def transition(cursor, run_id: str, to: str, *, owner: str | None = None, **fiel
     sets = ["status = %(to)s"] + [f"{name} = %({name})s" for name in fields]
     if to == RUNNING:
         sets.append("started_at = COALESCE(started_at, %(now)s)")
-    sql = (f"UPDATE runs_run SET {', '.join(sets)} WHERE id = %(run_id)s AND status = ANY(%(allowed)s)"
-           + (" AND lease_owner = %(owner)s" if owner is not None else ""))
     params = {"to": to, "run_id": run_id, "allowed": list(ALLOWED_FROM[to]), "owner": owner, "now": now,
               **{name: _adapt(value) for name, value in fields.items()}}
-    cursor.execute(sql, params)
-    return cursor.rowcount == 1
+    where = "id = %(run_id)s AND status = ANY(%(allowed)s)" + (" AND lease_owner = %(owner)s" if owner else "")
+    if event is None:
+        cursor.execute(f"UPDATE runs_run SET {', '.join(sets)} WHERE {where}", params)
+        return cursor.rowcount == 1
+    # One statement: the status change takes the event's seq, and the event is inserted from it.
+    sets.append("last_seq = last_seq + 1")
+    params.update(etype=event.type, ets=event.ts, edata=Jsonb(event.data), estep=event.step)
+    cursor.execute(
+        f"WITH moved AS (UPDATE runs_run SET {', '.join(sets)} WHERE {where} RETURNING last_seq), "
+        "ev AS (INSERT INTO runs_event (run_id, seq, type, ts, node_id, span_id, data, step, ordinal) "
+        "SELECT %(run_id)s, moved.last_seq, %(etype)s, %(ets)s, '', '', %(edata)s, %(estep)s, 0 FROM moved) "
+        "SELECT last_seq FROM moved", params)
+    row = cursor.fetchone()
+    return row[0] if row else False
 
 
 def terminal_event_type(status: str) -> str:

@@ -46,6 +46,7 @@ class Run(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    resumed_at = models.DateTimeField(null=True, blank=True)  # last answer to a pause: the timeout restarts
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

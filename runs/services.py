@@ -96,7 +96,8 @@ def resume_run(*, run: Run, answer: dict) -> Run:
         if locked.status != WAITING:
             raise Conflict(f"run is {locked.status}, not waiting", field="status")
         record_answer(locked, answer)  # validates; raises a field error, run stays waiting
-        _transition(run.pk, QUEUED, waiting_for=None, lease_owner="", lease_expires_at=None)  # paused: nobody holds it
+        _transition(run.pk, QUEUED, waiting_for=None, lease_owner="", lease_expires_at=None,
+                    resumed_at=timezone.now())  # paused: nobody holds it
         append_event(run.pk, "run.resumed", {"answer": answer})
         transaction.on_commit(lambda: queue.enqueue_run(run.pk))
     run.refresh_from_db()

@@ -22,7 +22,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from runs import event_log, pubsub
-from runs.db import writer, writer_transaction
+from runs.db import writer
 from runs.event_log import PendingEvent, PendingSpan
 from runtime.events import Span
 from runtime.redaction import redactor
@@ -54,11 +54,12 @@ class RunStore:
         # `_idx` numbers every checkpoint row; `_step` counts only the engine's own (answers to
         # pauses and forks' state patches are checkpoints too, but no interval of events).
         with writer() as cur:
-            cur.execute("SELECT count(*), count(*) FILTER (WHERE key NOT LIKE 'resume:%%' AND key NOT LIKE "
-                        "'patch:%%') FROM runs_checkpoint WHERE run_id = %s", (run_id,))
-            self._idx, self._step = cur.fetchone()
-            cur.execute("SELECT count(*) FROM runs_event WHERE run_id = %s AND step = %s", (run_id, self._step))
-            self._skip = cur.fetchone()[0]
+            cur.execute(
+                "WITH cp AS (SELECT count(*) AS idx, count(*) FILTER (WHERE key NOT LIKE 'resume:%%' AND key NOT "
+                "LIKE 'patch:%%') AS step FROM runs_checkpoint WHERE run_id = %(run)s) "
+                "SELECT cp.idx, cp.step, (SELECT count(*) FROM runs_event e WHERE e.run_id = %(run)s "
+                "AND e.step = cp.step) FROM cp", {"run": run_id})
+            self._idx, self._step, self._skip = cur.fetchone()
         self._ordinal = 0
 
     # --- EventSink ---------------------------------------------------------------------------
@@ -184,12 +185,11 @@ class RunStore:
         self.flush()
         event = PendingEvent(event_type, _now(), redactor.redact_data(data or {}, self._extra_secrets),
                              step=-1) if event_type else None
-        with writer_transaction() as cur:
-            moved = lifecycle.transition(cur, self.run_id, to, owner=self.owner, **fields)
-            base = event_log.append(cur, self.run_id, [event], owner=None) if moved and event else 0
+        with writer() as cur:  # one statement: status change + event (see lifecycle.transition)
+            moved = lifecycle.transition(cur, self.run_id, to, owner=self.owner, event=event, **fields)
         if moved and event:
-            pubsub.publish(self.run_id, [event_log.event_dict(self.run_id, base + 1, event)])
-        return moved
+            pubsub.publish(self.run_id, [event_log.event_dict(self.run_id, moved, event)])
+        return bool(moved)
 
     # --- writing ---------------------------------------------------------------------------------
     def _write(self) -> None:

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
+from django.db import connection
 
 from accounts.models import Project
 from accounts.selectors import active_api_key
@@ -22,15 +23,22 @@ TERMINAL_TYPES = frozenset({"run.succeeded", "run.failed", "run.cancelled", "run
 HEARTBEAT = None  # yielded when idle, so transports can send keep-alives
 
 
-@sync_to_async
+def _db_call(fn):
+    """Run a DB read off the event loop and give its connection back at once: a stream lives
+    for minutes and must not hold a database connection while it waits."""
+
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            connection.close()
+
+    return sync_to_async(call)
+
+
+@_db_call
 def _stored_after(run_id: str, after_seq: int) -> list[dict]:
     return events_after(run_id, after_seq, limit=100_000)
-
-
-@sync_to_async
-def _is_terminal(run_id: str) -> bool:
-    status = Run.objects.filter(pk=run_id).values_list("status", flat=True).first()
-    return status in {"succeeded", "failed", "cancelled", "timed_out"}
 
 
 async def follow(run_id: str, after_seq: int = 0, *, heartbeat_s: float = 15.0) -> AsyncIterator[dict | None]:
@@ -72,7 +80,7 @@ async def follow(run_id: str, after_seq: int = 0, *, heartbeat_s: float = 15.0) 
         await hub.unsubscribe(run_id, queue)
 
 
-@sync_to_async
+@_db_call
 def authorise(raw_key: str | None, run_id: str) -> tuple[str | None, int]:
     """(run id, 0) if the key may read the run, else (None, http status)."""
     if not raw_key:

@@ -2,6 +2,7 @@
 its `model.delta` / `model.completed` events, a `model` span per attempt, and its cost."""
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import threading
 import time
@@ -57,24 +58,30 @@ def interruptible(fn: Callable[[], T], cancel: CancelToken, poll_s: float = 0.05
     thread; anything it then writes is fenced off by the run's lease."""
     if isinstance(cancel, NeverCancelled):
         return fn()
-    box: dict[str, Any] = {}
-    done = threading.Event()
-
-    def target() -> None:
+    future = _calls().submit(fn)
+    while True:
         try:
-            box["value"] = fn()
-        except BaseException as exc:  # handed to the waiting thread below
-            box["error"] = exc
-        finally:
-            done.set()
+            return future.result(timeout=poll_s)
+        except concurrent.futures.TimeoutError:
+            if future.done():  # the call itself raised a TimeoutError
+                return future.result()
+            if cancel.is_cancelled():
+                raise Cancelled("the run was cancelled during a model call") from None
 
-    threading.Thread(target=target, name="model-call", daemon=True).start()
-    while not done.wait(poll_s):
-        if cancel.is_cancelled():
-            raise Cancelled("the run was cancelled during a model call")
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+
+_pool: concurrent.futures.ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _calls() -> concurrent.futures.ThreadPoolExecutor:
+    """A process-wide pool for model calls (starting a thread per call costs more than the call
+    itself for fast models); abandoned calls finish on their pool thread."""
+    global _pool
+    if _pool is None:
+        with _pool_lock:
+            if _pool is None:
+                _pool = concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="model-call")
+    return _pool
 
 
 class ModelCaller:
