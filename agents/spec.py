@@ -28,6 +28,7 @@ _TOOL_REF = {"oneOf": [
     {"type": "object", "required": ["name"], "additionalProperties": False, "properties": {
         "name": {"type": "string", "minLength": 1, "maxLength": 100},
         "config": {"type": "object"},
+        "version": {"type": "integer", "minimum": 1},
         "requires_approval": {"type": "boolean"}}},
 ]}
 

@@ -53,12 +53,15 @@ class RunStore:
         self.deferrable: Callable[[str], bool] | None = None
         # `_idx` numbers every checkpoint row; `_step` counts only the engine's own (answers to
         # pauses and forks' state patches are checkpoints too, but no interval of events).
+        # `_skip`: events of the current interval a dead worker already delivered. An answered
+        # pause (`run.resumed`) starts afresh: the re-executed interval emits different events.
         with writer() as cur:
             cur.execute(
                 "WITH cp AS (SELECT count(*) AS idx, count(*) FILTER (WHERE key NOT LIKE 'resume:%%' AND key NOT "
                 "LIKE 'patch:%%') AS step FROM runs_checkpoint WHERE run_id = %(run)s) "
                 "SELECT cp.idx, cp.step, (SELECT count(*) FROM runs_event e WHERE e.run_id = %(run)s "
-                "AND e.step = cp.step) FROM cp", {"run": run_id})
+                "AND e.step = cp.step AND e.seq > (SELECT coalesce(max(seq), 0) FROM runs_event r "
+                "WHERE r.run_id = %(run)s AND r.type = 'run.resumed')) FROM cp", {"run": run_id})
             self._idx, self._step, self._skip = cur.fetchone()
         self._ordinal = 0
 

@@ -75,6 +75,9 @@ def call_tool(tool: Tool, input: dict[str, Any], *, key: str, ctx: ToolContext, 
     """Run one tool call exactly once per idempotency `key` (see the module docstring)."""
     spec = tool.spec
     call_id = call_id or key
+    if spec.requires_approval and ledger.get_result(key) is None and ledger.get_result(f"approval:{key}") is None:
+        # Ask before the call "starts": a pause leaves no tool.started without its tool.completed.
+        _require_approval(spec, input, key=key, ledger=ledger, sink=sink, node_id=node_id, call_id=call_id)
     with traced(tracer, "tool", spec.name, parent_id=parent_span_id,
                 attributes={"call_id": call_id, "key": key}) as span:
         sink.emit("tool.started", {"tool": spec.name, "call_id": call_id, "input": input},
@@ -107,7 +110,7 @@ def _outcome(tool: Tool, input: dict[str, Any], *, key: str, ctx: ToolContext, l
     if recorded is not None:
         return ToolOutcome(output=recorded.get("output"), error=recorded.get("error"), cached=True)
     try:
-        if spec.requires_approval:
+        if spec.requires_approval:  # decided by now: a rejection becomes the call's tool error
             _require_approval(spec, input, key=key, ledger=ledger, sink=sink, node_id=node_id, call_id=call_id)
         if spec.side_effect == "side_effecting" and not ledger.record_intent(key):
             raise ToolOutcomeUnknown(f"{spec.name} was started before and its outcome is unknown; "

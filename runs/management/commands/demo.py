@@ -3,6 +3,7 @@ and print its events as they stream in, then the result and how to open the admi
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 from django.conf import settings
@@ -14,6 +15,7 @@ from agents import services as agent_services
 from agents.models import Agent
 
 DEMO_QUESTION = "In one sentence, what is the capital of France?"
+TERMINAL = ("run.succeeded", "run.failed", "run.cancelled", "run.timed_out")
 
 
 def demo_agent_body() -> dict:
@@ -39,20 +41,47 @@ class Command(BaseCommand):
         agent_services.promote(agent=agent, version=version, environment="dev", actor="demo")
         self.stdout.write(f"demo agent 'assistant' v{version.number} ({version.body['model']}); asking: {message}\n")
         with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=300) as client:
-            created = client.post("/api/v1/runs", json={"agent": "assistant", "environment": "dev",
-                                                         "input": {"message": message}})
-            if created.status_code != 201:
-                raise CommandError(f"create_run failed: {created.status_code} {created.text}")
-            run_id = created.json()["id"]
-            self.stdout.write(f"run {run_id} created; streaming events from /api/v1/runs/{run_id}/stream\n")
-            self._stream(client, run_id)
-            run = client.get(f"/api/v1/runs/{run_id}").json()
-        self.stdout.write(f"\nresult: status={run['status']} output={json.dumps(run['output'])} "
-                          f"error={json.dumps(run['error'])} usage={json.dumps(run['usage'])}")
-        self.stdout.write(f"\nadmin console: {base_url}/admin/ (user admin, password {password})\n"
-                          f"API docs: {base_url}/api/v1/docs/   API key (owner): {key}")
-        if run["status"] != "succeeded":
-            raise CommandError(f"the demo run ended {run['status']}: {run['error']}")
+            agent_run = self._run(client, {"agent": "assistant", "environment": "dev", "input": {"message": message}})
+            workflow_run = self._workflow_demo(client, project)
+        self.stdout.write(f"\nadmin console: {base_url}/admin/ (user admin, password {password}); "
+                          f"runs are in the run viewer\nAPI docs: {base_url}/api/v1/docs/   API key (owner): {key}")
+        failed = [run for run in (agent_run, workflow_run) if run["status"] != "succeeded"]
+        if failed:
+            raise CommandError(f"a demo run ended {failed[0]['status']}: {failed[0]['error']}")
+
+    def _run(self, client: httpx.Client, body: dict) -> dict:
+        """Start a run through the public API, print its events as they stream, return the run."""
+        created = client.post("/api/v1/runs", json=body)
+        if created.status_code != 201:
+            raise CommandError(f"create_run failed: {created.status_code} {created.text}")
+        run_id = created.json()["id"]
+        self.stdout.write(f"run {run_id} created; streaming events from /api/v1/runs/{run_id}/stream")
+        self._stream(client, run_id)
+        run = client.get(f"/api/v1/runs/{run_id}").json()
+        self.stdout.write(f"result: status={run['status']} output={json.dumps(run['output'])} "
+                          f"error={json.dumps(run['error'])} usage={json.dumps(run['usage'])}\n")
+        return run
+
+    def _workflow_demo(self, client: httpx.Client, project) -> dict:
+        """Start → Retrieval over the bundled handbook → Agent with the HTTP tool against a local
+        orders service → Branch → End."""
+        from rag.models import Document
+        from workflows.demo import DemoOrderService, seed_demo_workflow
+
+        with DemoOrderService() as service:
+            workflow, version = seed_demo_workflow(project, service.url)
+            self.stdout.write(f"\ndemo workflow 'order-help' v{version.number}: start → retrieval (handbook) → "
+                              f"agent + http tool ({service.url}) → branch → end; waiting for the handbook to be "
+                              "indexed by the worker...")
+            documents = Document.objects.filter(knowledge_base__project=project,
+                                                knowledge_base__name="demo-handbook")
+            deadline = time.monotonic() + 300
+            while documents.exclude(status__in=("ready", "failed")).exists():
+                if time.monotonic() > deadline:
+                    raise CommandError("the handbook was not indexed in time; is the worker running (make up)?")
+                time.sleep(0.2)  # waiting on another process's job; the API offers no push for it
+            return self._run(client, {"workflow": "order-help", "environment": "dev",
+                                      "input": {"order_id": "42", "question": "When will my order ship?"}})
 
     def _stream(self, client: httpx.Client, run_id: str) -> None:
         streaming_text = False
@@ -71,5 +100,5 @@ class Command(BaseCommand):
                     streaming_text = False
                 self.stdout.write(f"[{event['seq']:>3}] {event['type']} "
                                   f"{json.dumps(event['data'], ensure_ascii=False)[:160]}")
-                if event["type"] in ("run.succeeded", "run.failed", "run.cancelled", "run.timed_out"):
+                if event["type"] in TERMINAL:
                     break

@@ -1,0 +1,65 @@
+"""The tool playground: one call of a built-in or custom tool outside a run, with every
+protection a run has (input/output validation, SSRF policy, sandbox, timeouts, retries, rate
+limits, secret redaction), through `call_tool` with an in-memory ledger.
+
+A tool that requires approval runs only when the caller says `approve: true`: invoking it by
+hand is then the human decision, recorded in the call's ledger as in a run. Outputs and errors
+are redacted as a run's events are (project secret values, credential patterns).
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from accounts.services import reveal_secrets
+from agent_platform.api.errors import Conflict, FieldError, NotFound
+from runtime.agent.context import NullSink
+from runtime.errors import ToolError, ToolInputInvalid
+from runtime.events import NullTracer
+from runtime.redaction import redactor
+from runtime.store import MemoryLedger
+from runtime.tools.base import Tool, ToolContext
+from runtime.tools.executor import ToolOutcome, call_tool
+from runtime.tools.registry import BUILTIN_NAMES
+from tools.resolution import resolve_tool, tool_services
+from tools.selectors import find_custom_tool
+
+
+def playground_tool(project, ref: str, config: dict[str, Any] | None = None) -> Tool:
+    """The tool `ref` names (a built-in name, or a custom tool's id or name), configured by `config`
+    (built-ins only), wrapped in its rate limit. Raises 404 / a 400 naming `config`."""
+    if ref in BUILTIN_NAMES:
+        name = ref
+    else:
+        custom = find_custom_tool(project, ref)
+        if custom is None:
+            raise NotFound(f"Tool {ref!r} not found.")
+        if config:
+            raise FieldError("config", "only built-in tools take a per-call config")
+        name = custom.name
+    try:
+        return resolve_tool(project, name, config=config or None)
+    except ToolInputInvalid as exc:
+        raise FieldError(str(exc.details.get("field") or "config"), exc.message) from None
+    except ToolError as exc:
+        raise NotFound(exc.message) from None
+
+
+def invoke_tool(*, project, tool: Tool, input: Any, approve: bool = False) -> ToolOutcome:
+    """Run one call of `tool` for `project` and return its outcome (errors are in the outcome)."""
+    key = f"playground:{uuid.uuid4().hex}"
+    ledger = MemoryLedger()
+    if tool.spec.requires_approval:
+        if not approve:
+            raise Conflict(f"{tool.spec.name} requires approval: send approve: true to run this call",
+                           field="approve", code="approval_required")
+        ledger.record_result(f"approval:{key}", {"approved": True, "reason": "approved in the tool playground"})
+    secrets = reveal_secrets(project)
+    ctx = ToolContext(idempotency_key=key, project_id=str(project.pk), secrets=secrets,
+                      services=tool_services(project))
+    outcome = call_tool(tool, input, key=key, ctx=ctx, ledger=ledger, sink=NullSink(), tracer=NullTracer())
+    # As a run's events would show it: no project secret value, no credential-looking string.
+    values = set(secrets.values())
+    outcome.output = redactor.redact_data(outcome.output, values)
+    outcome.error = redactor.redact_data(outcome.error, values) if outcome.error is not None else None
+    return outcome
