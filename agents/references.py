@@ -12,6 +12,9 @@ def validate_references(project, body: dict) -> None:
         name = ref if isinstance(ref, str) else ref["name"]
         if name not in BUILTIN_TOOLS and not _custom_tool_exists(project, name):
             errors[f"tools[{index}]"] = [f"unknown tool {name!r}"]
+        elif isinstance(ref, dict) and ref.get("version") is not None and not _custom_tool_version_exists(
+                project, name, ref["version"]):
+            errors[f"tools[{index}].version"] = [f"tool {name!r} has no version {ref['version']}"]
     for index, item in enumerate(body.get("knowledge", [])):
         if not _knowledge_base_exists(project, item["knowledge_base"]):
             errors[f"knowledge[{index}].knowledge_base"] = [f"unknown knowledge base {item['knowledge_base']!r}"]
@@ -23,6 +26,16 @@ def _custom_tool_exists(project, name: str) -> bool:
     from tools import selectors as tool_selectors
 
     return tool_selectors.tool_exists(project, name)
+
+
+def _custom_tool_version_exists(project, name: str, version: int) -> bool:
+    from runtime.errors import ToolNotFound
+    from tools import custom
+
+    try:
+        return custom.lookup(project, name, secrets={}, version=version) is not None
+    except ToolNotFound:
+        return False
 
 
 def _knowledge_base_exists(project, ref: str) -> bool:
