@@ -9,6 +9,7 @@ api_v1 = [
     path("docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
     path("", include("accounts.api.urls")),
     path("", include("agents.api.urls")),
+    path("", include("tools.api.urls")),
     path("", include("workflows.api.urls")),
     path("", include("rag.api.urls")),
     path("", include("runs.api.urls")),

@@ -1,6 +1,61 @@
-"""Reads for knowledge bases."""
+"""Reads for knowledge bases and documents."""
 from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+
+from agent_platform.api.errors import NotFound
+from rag.models import Chunk, Document, KnowledgeBase
+
+
+def knowledge_bases_for_project(project) -> QuerySet[KnowledgeBase]:
+    return KnowledgeBase.objects.filter(project=project).annotate(document_count=Count("documents"))
+
+
+def find_knowledge_base(project, ref: str) -> KnowledgeBase | None:
+    """A knowledge base by id (`kb_…`) or name, in this project only; None if there is none."""
+    query = KnowledgeBase.objects.filter(project=project).select_related("project")
+    return query.filter(pk=ref).first() if ref.startswith("kb_") else query.filter(name=ref).first()
+
+
+def get_knowledge_base(project, ref: str) -> KnowledgeBase:
+    kb = find_knowledge_base(project, ref)
+    if kb is None:
+        raise NotFound(f"Knowledge base {ref!r} not found.")
+    return kb
 
 
 def knowledge_base_exists(project, ref: str) -> bool:
-    return False
+    """Whether `ref` (id or name) names a knowledge base of `project` (agent and workflow references)."""
+    return find_knowledge_base(project, ref) is not None
+
+
+def documents_of(kb: KnowledgeBase) -> QuerySet[Document]:
+    return Document.objects.filter(knowledge_base=kb)
+
+
+def get_document(kb: KnowledgeBase, document_id: str) -> Document:
+    document = Document.objects.filter(knowledge_base=kb, pk=document_id).first()
+    if document is None:
+        raise NotFound(f"Document {document_id!r} not found in knowledge base {kb.name!r}.")
+    return document
+
+
+def chunk_count(kb: KnowledgeBase) -> int:
+    return Chunk.objects.filter(knowledge_base=kb).count()
+
+
+def query_hits(kb: KnowledgeBase, query: str, *, top_k: int = 5, filter: dict | None = None, mode: str = "vector",
+               min_score: float | None = None, mmr_lambda: float | None = None, retriever=None) -> list:
+    """The query playground and API: hits as `Hit`s, errors as API errors naming the field."""
+    from agent_platform.api.errors import FieldError, ServiceUnavailable
+    from rag.retrieval import ProjectRetriever, SearchOptions
+    from runtime.errors import EmbeddingError, InputInvalid
+
+    retriever = retriever or ProjectRetriever(kb.project)
+    options = SearchOptions(top_k=top_k, filter=filter, mode=mode, min_score=min_score, mmr_lambda=mmr_lambda)
+    try:
+        return retriever.search_knowledge_base(kb, query, options)
+    except InputInvalid as exc:
+        raise FieldError(str(exc.details.get("field") or "body"), exc.message) from None
+    except EmbeddingError as exc:
+        raise ServiceUnavailable(f"the embedding model is unavailable: {exc.message}", code=exc.code) from None

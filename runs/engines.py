@@ -33,12 +33,15 @@ class AgentEngine:
     def execute(self, run: Run, *, store: RunStore, control: RunControl,
                 secrets: dict[str, str]) -> tuple[Any, dict | None]:
         from runs.agent_context import agent_context
+        from runs.knowledge import with_knowledge
         from runtime.agent.loop import run_agent
         from runtime.agent.spec import AgentSpec
 
         body = run.agent_version.body
         ctx = agent_context(run, body, store=store, control=control, secrets=secrets)
-        result = run_agent(AgentSpec.from_dict(agent_spec_dict(body)), agent_input(body, run.input), ctx=ctx)
+        data = agent_input(body, run.input)
+        spec = with_knowledge(agent_spec_dict(body), data, ctx=ctx)
+        result = run_agent(AgentSpec.from_dict(spec), data, ctx=ctx)
         return result.output, None
 
 

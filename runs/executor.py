@@ -16,7 +16,7 @@ from accounts.services import reveal_secrets
 from runs import leases, webhooks
 from runs.engines import engine_for
 from runs.event_log import LeaseLost
-from runs.models import CANCELLED, FAILED, RUNNING, SUCCEEDED, TIMED_OUT, WAITING, Run
+from runs.models import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, WAITING, Run
 from runs.store import RunStore
 from runtime import errors
 
@@ -37,7 +37,7 @@ def _deadline(run: Run) -> float:
 def execute_run(run_id: str, *, worker_name: str = "worker") -> str | None:
     """Execute (or resume) a run; returns its final status, or None if it was not ours to run."""
     owner = f"{worker_name}/{uuid.uuid4().hex[:8]}"
-    if not leases.claim(run_id, owner):
+    if not leases.claim(run_id, owner, worker_name):
         return None
     run = Run.objects.select_related("project", "agent_version", "workflow_version").get(pk=run_id)
     secrets = reveal_secrets(run.project)
@@ -45,10 +45,6 @@ def execute_run(run_id: str, *, worker_name: str = "worker") -> str | None:
     control = leases.RunControl(run_id=run_id, owner=owner, deadline=_deadline(run))
     leases.heartbeat.watch(control)
     try:
-        first_start = run.started_at is None
-        if not store.transition(RUNNING, "run.started" if first_start else None,
-                                {"attempt": run.attempts, "worker": worker_name}):
-            return None
         return _run_engine(run, store, control, secrets)
     except LeaseLost:
         logger.warning("run %s: lease lost to another worker; stopping", run_id)

@@ -43,15 +43,20 @@ class RunControl:
         return self._event.wait(timeout)
 
 
-def claim(run_id: str, owner: str) -> bool:
-    """Take the run if it is runnable and nobody holds a live lease on it."""
+def claim(run_id: str, owner: str, worker: str) -> bool:
+    """Take the run if it is runnable and nobody holds a live lease on it, and start it (one
+    statement; `run.started` is published on its first start). Returns whether it is ours."""
+    from runs import event_log, lifecycle, pubsub
+
     with writer() as cur:
-        cur.execute(
-            "UPDATE runs_run SET lease_owner = %s, lease_expires_at = now() + make_interval(secs => %s), "
-            "attempts = attempts + 1 WHERE id = %s AND status IN ('queued', 'running') "
-            "AND (lease_owner = '' OR lease_expires_at IS NULL OR lease_expires_at < now()) RETURNING id",
-            (owner, settings.RUN_LEASE_S, run_id))
-        return cur.fetchone() is not None
+        claimed = lifecycle.claim_and_start(cur, run_id, owner=owner, worker=worker, lease_s=settings.RUN_LEASE_S)
+    if claimed is None:
+        return False
+    seq, first, attempts, ts = claimed
+    if first:
+        event = event_log.PendingEvent("run.started", ts, {"attempt": attempts, "worker": worker}, step=-1)
+        pubsub.publish(run_id, [event_log.event_dict(run_id, seq, event)])
+    return True
 
 
 def release(run_id: str, owner: str) -> None:

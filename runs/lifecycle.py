@@ -69,3 +69,33 @@ def transition(cursor, run_id: str, to: str, *, owner: str | None = None, event=
 
 def terminal_event_type(status: str) -> str:
     return TERMINAL_EVENT[status]
+
+
+_CLAIM_SQL = """
+WITH old AS (SELECT id, started_at IS NULL AS first FROM runs_run WHERE id = %(run)s FOR UPDATE),
+claimed AS (
+    UPDATE runs_run r SET lease_owner = %(owner)s, lease_expires_at = now() + make_interval(secs => %(lease)s),
+        attempts = r.attempts + 1, status = 'running', started_at = COALESCE(r.started_at, %(now)s),
+        last_seq = r.last_seq + (CASE WHEN old.first THEN 1 ELSE 0 END)
+    FROM old WHERE r.id = old.id AND r.status = ANY(%(allowed)s)
+        AND (r.lease_owner = '' OR r.lease_expires_at IS NULL OR r.lease_expires_at < now())
+    RETURNING r.last_seq, old.first, r.attempts
+), ev AS (
+    INSERT INTO runs_event (run_id, seq, type, ts, node_id, span_id, data, step, ordinal)
+    SELECT %(run)s, claimed.last_seq, 'run.started', %(now)s, '', '',
+           jsonb_build_object('attempt', claimed.attempts, 'worker', %(worker)s::text), -1, 0
+    FROM claimed WHERE claimed.first
+)
+SELECT last_seq, first, attempts FROM claimed
+"""
+
+
+def claim_and_start(cursor, run_id: str, *, owner: str, worker: str, lease_s: float):
+    """Take a runnable run whose lease is free and move it to `running` — with its `run.started`
+    event on the first start — in one statement. Returns (seq, first_start, attempts), or None
+    if the run is not ours to execute."""
+    now = datetime.now(UTC)
+    cursor.execute(_CLAIM_SQL, {"run": run_id, "owner": owner, "lease": lease_s, "now": now, "worker": worker,
+                                "allowed": list(ALLOWED_FROM[RUNNING])})
+    row = cursor.fetchone()
+    return (row[0], row[1], row[2], now) if row else None
