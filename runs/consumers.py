@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from accounts.authentication import bearer_token
-from runs.streaming import authorise, follow
+from runs.streaming import open_stream
 
 
 class RunEventsConsumer(AsyncWebsocketConsumer):
@@ -26,20 +26,20 @@ class RunEventsConsumer(AsyncWebsocketConsumer):
         query = parse_qs(self.scope.get("query_string", b"").decode())
         headers = {k.decode().lower(): v.decode() for k, v in self.scope.get("headers", [])}
         raw = bearer_token(headers.get("authorization", "")) or (query.get("token") or [None])[0]
-        allowed, status = await authorise(raw, run_id)
         try:
             after = int((query.get("after_seq") or ["0"])[0])
         except ValueError:
             after = -1
-        if allowed is None or after < 0:
+        status, events = (400, None) if after < 0 else await open_stream(raw, run_id, after)
+        if events is None:
             # 4401 / 4404 / 4400: close codes mirroring HTTP statuses
-            await self.close(code=4000 + (status or 400))
+            await self.close(code=4000 + status)
             return
         await self.accept()
-        self._task = asyncio.create_task(self._pump(run_id, after))
+        self._task = asyncio.create_task(self._pump(events))
 
-    async def _pump(self, run_id: str, after: int) -> None:
-        async for event in follow(run_id, after):
+    async def _pump(self, events) -> None:
+        async for event in events:
             await self.send(text_data=json.dumps(event if event is not None else {"type": "heartbeat"}))
         await self.close(code=1000)
 

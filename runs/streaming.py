@@ -14,6 +14,7 @@ from asgiref.sync import sync_to_async
 from django.db import connection
 
 from accounts.models import Project
+from accounts.roles import role_allows
 from accounts.selectors import active_api_key
 from runs import pubsub
 from runs.models import Run
@@ -41,12 +42,29 @@ def _stored_after(run_id: str, after_seq: int) -> list[dict]:
     return events_after(run_id, after_seq, limit=100_000)
 
 
-async def follow(run_id: str, after_seq: int = 0, *, heartbeat_s: float = 15.0) -> AsyncIterator[dict | None]:
+async def open_stream(raw_key: str | None, run_id: str, after_seq: int = 0, *,
+                      heartbeat_s: float = 15.0) -> tuple[int, AsyncIterator[dict | None] | None]:
+    """Authorise and open a run's event stream: `(0, events)` or `(http status, None)`.
+
+    Subscribes first (harmless before authorisation: nothing is sent until it passes), then
+    authorises and reads the stored backlog in one database call."""
     hub = pubsub.hub()
     queue = await hub.subscribe(run_id)
-    last = after_seq
     try:
-        for event in await _stored_after(run_id, last):
+        status, stored = await _authorise_and_replay(raw_key, run_id, after_seq)
+    except BaseException:
+        await hub.unsubscribe(run_id, queue)
+        raise
+    if status:
+        await hub.unsubscribe(run_id, queue)
+        return status, None
+    return 0, _follow(hub, queue, run_id, after_seq, stored, heartbeat_s)
+
+
+async def _follow(hub, queue: asyncio.Queue, run_id: str, last: int, stored: list[dict],
+                  heartbeat_s: float) -> AsyncIterator[dict | None]:
+    try:
+        for event in stored:
             yield event
             last = event["seq"]
             if event["type"] in TERMINAL_TYPES:
@@ -81,16 +99,14 @@ async def follow(run_id: str, after_seq: int = 0, *, heartbeat_s: float = 15.0) 
 
 
 @_db_call
-def authorise(raw_key: str | None, run_id: str) -> tuple[str | None, int]:
-    """(run id, 0) if the key may read the run, else (None, http status)."""
+def _authorise_and_replay(raw_key: str | None, run_id: str, after_seq: int) -> tuple[int, list[dict]]:
+    """(0, stored events after `after_seq`) if the key may read the run, else (http status, [])."""
     if not raw_key:
-        return None, 401
+        return 401, []
     key = active_api_key(raw_key)
     if key is None:
-        return None, 401
+        return 401, []
     project: Project = key.project
-    from accounts.roles import role_allows
-
     if not role_allows(key.role, "read_project") or not Run.objects.filter(pk=run_id, project=project).exists():
-        return None, 404
-    return run_id, 0
+        return 404, []
+    return 0, events_after(run_id, after_seq, limit=100_000)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.authentication import bearer_token
 from agent_platform.api.errors import problem_response
-from runs.streaming import authorise, follow
+from runs.streaming import open_stream
 
 _TITLES = {401: "Unauthorized", 404: "Not found", 400: "Invalid request"}
 
@@ -29,18 +29,18 @@ def _after_seq(request) -> int | None:
 @require_GET
 async def stream_run(request, run_id: str):
     raw = bearer_token(request.headers.get("Authorization", "")) or request.GET.get("token")
-    allowed, status = await authorise(raw, run_id)
-    if allowed is None:
-        return problem_response(status, _TITLES[status], "Send a valid API key of this run's project."
-                                if status == 401 else f"Run {run_id!r} not found.")
     after = _after_seq(request)
     if after is None:
         return problem_response(400, "Invalid request", "after_seq must be a non-negative integer.",
                                 {"after_seq": ["must be a non-negative integer"]})
+    status, events = await open_stream(raw, run_id, after)
+    if events is None:
+        return problem_response(status, _TITLES[status], "Send a valid API key of this run's project."
+                                if status == 401 else f"Run {run_id!r} not found.")
 
     async def body():
         yield ": stream open\n\n"
-        async for event in follow(run_id, after):
+        async for event in events:
             if event is None:
                 yield ": heartbeat\n\n"
             else:
