@@ -97,6 +97,28 @@ def create_version(*, definition, version_model, body: dict, created_by=None, pa
     raise IntegrityError("could not allocate a version number")
 
 
+def promote_version(*, definition, version, environment: str, parent_field: str, environment_model,
+                    promotion_model, actor: str = "", note: str = "", gate=None):
+    """Point `definition`'s environment at `version`, recorded with actor, time and the previous
+    version. `gate(version, environment)` may refuse (evaluation thresholds)."""
+    from agent_platform.api.errors import FieldError
+
+    if environment not in ENVIRONMENTS:
+        raise FieldError("environment", f"must be one of {', '.join(ENVIRONMENTS)}")
+    if getattr(version, f"{parent_field}_id") != definition.pk:
+        raise FieldError("version", f"belongs to another {parent_field}")
+    if gate is not None:
+        gate(version, environment)
+    with transaction.atomic():
+        env = environment_model.objects.select_for_update().get(**{parent_field: definition}, name=environment)
+        promotion = promotion_model.objects.create(**{parent_field: definition}, version=version,
+                                                   previous_version=env.version, environment=environment,
+                                                   promoted_by=actor, note=note)
+        env.version, env.updated_at = version, timezone.now()
+        env.save(update_fields=["version", "updated_at"])
+    return promotion
+
+
 def actor_label(request) -> str:
     """Who is acting, for promotion records: a user name or an API key label."""
     auth = getattr(request, "auth", None)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from agent_platform.api.errors import Conflict, FieldError
-from agent_platform.versioning import ENVIRONMENTS, create_version
+from agent_platform.api.errors import Conflict
+from agent_platform.versioning import ENVIRONMENTS, create_version, promote_version
 from agents.models import Agent, AgentEnvironment, AgentPromotion, AgentVersion
 from agents.spec import validate_agent_body
 
@@ -56,18 +56,7 @@ def create_agent_version(*, agent: Agent, body: dict, created_by=None, validate_
 
 def promote(*, agent: Agent, version: AgentVersion, environment: str, actor: str = "", note: str = "",
             gate=None) -> AgentPromotion:
-    """Point an environment at a version, recorded with actor and time. `gate(version, environment)`
-    may refuse (evaluation thresholds)."""
-    if environment not in ENVIRONMENTS:
-        raise FieldError("environment", f"must be one of {', '.join(ENVIRONMENTS)}")
-    if version.agent_id != agent.pk:
-        raise FieldError("version", "belongs to another agent")
-    if gate is not None:
-        gate(version, environment)
-    with transaction.atomic():
-        env = AgentEnvironment.objects.select_for_update().get(agent=agent, name=environment)
-        promotion = AgentPromotion.objects.create(agent=agent, version=version, previous_version=env.version,
-                                                  environment=environment, promoted_by=actor, note=note)
-        env.version, env.updated_at = version, timezone.now()
-        env.save(update_fields=["version", "updated_at"])
-    return promotion
+    """Point an environment at a version (see agent_platform.versioning.promote_version)."""
+    return promote_version(definition=agent, version=version, environment=environment, parent_field="agent",
+                           environment_model=AgentEnvironment, promotion_model=AgentPromotion, actor=actor,
+                           note=note, gate=gate)

@@ -5,8 +5,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from agent_platform.api.errors import Conflict, FieldError
-from agent_platform.versioning import ENVIRONMENTS, create_version
+from agent_platform.api.errors import Conflict
+from agent_platform.versioning import ENVIRONMENTS, create_version, promote_version
 from workflows.models import Workflow, WorkflowEnvironment, WorkflowPromotion, WorkflowVersion
 from workflows.spec import validate_workflow_body
 
@@ -56,19 +56,7 @@ def create_workflow_version(*, workflow: Workflow, body: dict, created_by=None,
 
 def promote(*, workflow: Workflow, version: WorkflowVersion, environment: str, actor: str = "", note: str = "",
             gate=None) -> WorkflowPromotion:
-    """Point an environment at a version, recorded with actor and time. `gate(version, environment)`
-    may refuse (evaluation thresholds)."""
-    if environment not in ENVIRONMENTS:
-        raise FieldError("environment", f"must be one of {', '.join(ENVIRONMENTS)}")
-    if version.workflow_id != workflow.pk:
-        raise FieldError("version", "belongs to another workflow")
-    if gate is not None:
-        gate(version, environment)
-    with transaction.atomic():
-        env = WorkflowEnvironment.objects.select_for_update().get(workflow=workflow, name=environment)
-        promotion = WorkflowPromotion.objects.create(workflow=workflow, version=version,
-                                                     previous_version=env.version, environment=environment,
-                                                     promoted_by=actor, note=note)
-        env.version, env.updated_at = version, timezone.now()
-        env.save(update_fields=["version", "updated_at"])
-    return promotion
+    """Point an environment at a version (see agent_platform.versioning.promote_version)."""
+    return promote_version(definition=workflow, version=version, environment=environment, parent_field="workflow",
+                           environment_model=WorkflowEnvironment, promotion_model=WorkflowPromotion, actor=actor,
+                           note=note, gate=gate)

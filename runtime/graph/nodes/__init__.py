@@ -30,7 +30,7 @@ def node_types() -> dict[str, type[NodeType]]:
 
 
 # Import the built-in types so that they register themselves.
-from runtime.graph.nodes import (  # noqa: F401
+from runtime.graph.nodes import (  # noqa: E402, F401  (registration after the registry exists)
     agent,
     branch,
     code,
