@@ -9,8 +9,18 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up)
 
 from agent_platform.routing import websocket_urlpatterns  # noqa: E402
+from runs.api import sse  # noqa: E402
+
+
+async def http_application(scope, receive, send):
+    """Run event streams are served before Django (long-lived, no middleware work); the rest is Django."""
+    match = sse.PATH.match(scope["path"])
+    if match:
+        return await sse.stream_run(scope, receive, send, match["run_id"])
+    return await django_asgi_app(scope, receive, send)
+
 
 application = ProtocolTypeRouter({
-    "http": django_asgi_app,
+    "http": http_application,
     "websocket": URLRouter(websocket_urlpatterns),
 })

@@ -1,24 +1,37 @@
-"""`GET /api/v1/runs/{id}/stream`: Server-Sent Events (async, served by Daphne).
+"""`GET /api/v1/runs/{id}/stream`: Server-Sent Events, as a bare ASGI app in front of Django.
 
-`id:` is the event seq; `Last-Event-ID` (or `?after_seq=`) resumes after it. Idle streams get
-a `: heartbeat` comment every 15 s; the stream closes after the terminal event.
+A stream is long-lived and does no Django request work, so it skips the middleware stack
+(which costs several milliseconds per request under ASGI); `agent_platform/asgi.py` routes the
+path here. `id:` is the event seq; `Last-Event-ID` (or `?after_seq=`) resumes after it. Idle
+streams get a `: heartbeat` comment every 15 s; the stream closes after the terminal event,
+or as soon as the client goes away.
 """
 from __future__ import annotations
 
+import asyncio
 import json
-
-from django.http import StreamingHttpResponse
-from django.views.decorators.http import require_GET
+import re
+from urllib.parse import parse_qs
 
 from accounts.authentication import bearer_token
-from agent_platform.api.errors import problem_response
+from agent_platform.api.errors import PROBLEM_TYPE, problem
 from runs.streaming import open_stream
 
-_TITLES = {401: "Unauthorized", 404: "Not found", 400: "Invalid request"}
+PATH = re.compile(r"^/api/v1/runs/(?P<run_id>[A-Za-z0-9_\-]{1,64})/stream/?$")
+_TITLES = {400: "Invalid request", 401: "Unauthorized", 404: "Not found", 405: "Method not allowed"}
+_DETAILS = {400: "after_seq / Last-Event-ID must be a non-negative integer.",
+            401: "Send a valid API key of this run's project.", 404: "Run not found.",
+            405: "Use GET."}
+_HEADERS = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
+            (b"x-accel-buffering", b"no")]
 
 
-def _after_seq(request) -> int | None:
-    raw = request.headers.get("Last-Event-ID") or request.GET.get("after_seq") or "0"
+def sse_message(event: dict) -> bytes:
+    return f"id: {event['seq']}\nevent: {event['type']}\ndata: {json.dumps(event)}\n\n".encode()
+
+
+def _after_seq(headers: dict[str, str], query: dict[str, list[str]]) -> int | None:
+    raw = headers.get("last-event-id") or (query.get("after_seq") or ["0"])[0]
     try:
         value = int(raw)
     except ValueError:
@@ -26,27 +39,54 @@ def _after_seq(request) -> int | None:
     return value if value >= 0 else None
 
 
-@require_GET
-async def stream_run(request, run_id: str):
-    raw = bearer_token(request.headers.get("Authorization", "")) or request.GET.get("token")
-    after = _after_seq(request)
+async def _problem(send, status: int) -> None:
+    body = json.dumps(problem(status, _TITLES[status], _DETAILS[status],
+                              {"after_seq": [_DETAILS[400]]} if status == 400 else None)).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", PROBLEM_TYPE.encode()), (b"content-length", str(len(body)).encode())]
+                + ([(b"www-authenticate", b'Bearer realm="api"')] if status == 401 else [])})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def stream_run(scope, receive, send, run_id: str) -> None:
+    if scope["method"] != "GET":
+        return await _problem(send, 405)
+    headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
+    query = parse_qs(scope.get("query_string", b"").decode())
+    after = _after_seq(headers, query)
     if after is None:
-        return problem_response(400, "Invalid request", "after_seq must be a non-negative integer.",
-                                {"after_seq": ["must be a non-negative integer"]})
+        return await _problem(send, 400)
+    raw = bearer_token(headers.get("authorization", "")) or (query.get("token") or [None])[0]
     status, events = await open_stream(raw, run_id, after)
     if events is None:
-        return problem_response(status, _TITLES[status], "Send a valid API key of this run's project."
-                                if status == 401 else f"Run {run_id!r} not found.")
+        return await _problem(send, status)
+    await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
+    await send({"type": "http.response.body", "body": b": stream open\n\n", "more_body": True})
+    await _pump(events, receive, send)
 
-    async def body():
-        yield ": stream open\n\n"
-        async for event in events:
-            if event is None:
-                yield ": heartbeat\n\n"
-            else:
-                yield f"id: {event['seq']}\nevent: {event['type']}\ndata: {json.dumps(event)}\n\n"
 
-    response = StreamingHttpResponse(body(), content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
-    return response
+async def _pump(events, receive, send) -> None:
+    """Send events until the terminal one, stopping at once if the client disconnects."""
+
+    async def disconnected() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    watcher = asyncio.ensure_future(disconnected())
+    try:
+        while True:
+            step = asyncio.ensure_future(anext(events))
+            done, _ = await asyncio.wait({step, watcher}, return_when=asyncio.FIRST_COMPLETED)
+            if step not in done:
+                step.cancel()
+                return
+            try:
+                event = step.result()
+            except StopAsyncIteration:
+                break
+            await send({"type": "http.response.body", "more_body": True,
+                        "body": b": heartbeat\n\n" if event is None else sse_message(event)})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+    finally:
+        watcher.cancel()
+        await events.aclose()
