@@ -3,6 +3,7 @@ re-index and delete actions, and a query playground (rag/admin_views.py)."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
 from django.db.models import Count
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -42,7 +43,7 @@ class DocumentInline(ReadOnlyInline):
 
     @admin.display(description="name")
     def document(self, obj: Document) -> str:
-        return format_html('<a href="{}">{}</a>', reverse("admin:rag_document_change", args=[obj.pk]), obj.name)
+        return format_html('<a href="{}">{}</a>', reverse("admin:rag_document_change", args=[quote(obj.pk)]), obj.name)
 
     @admin.display(description="status")
     def state(self, obj: Document) -> str:
@@ -113,7 +114,7 @@ class KnowledgeBaseAdmin(ProjectScopedAdmin):
         return admin_views.playground_view(self, request, object_id)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        kb = self.get_object(request, object_id)
+        kb = self.get_object(request, unquote(object_id))
         extra = {"can_upload": user_can(request.user, WRITE, kb.project),
                  "can_query": user_can(request.user, READ, kb.project), **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra)

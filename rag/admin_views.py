@@ -6,6 +6,7 @@ the form and shows the service's field errors next to the fields.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -30,12 +31,12 @@ def _add_api_errors(form, error: ApiError) -> None:
 
 
 def _kb_url(kb: KnowledgeBase) -> str:
-    return reverse("admin:rag_knowledgebase_change", args=[kb.pk])
+    return reverse("admin:rag_knowledgebase_change", args=[quote(kb.pk)])
 
 
 def upload_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
     """GET: the upload form. POST: store the document, queue its ingestion, back to the knowledge base."""
-    kb = model_admin.get_object(request, object_id)
+    kb = model_admin.get_object(request, unquote(object_id))
     if not user_can(request.user, WRITE, kb.project):
         raise PermissionDenied
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -71,7 +72,7 @@ def _add(kb: KnowledgeBase, data: dict):
 
 def playground_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
     """Run a query (query, top_k, filter JSON, mode, min_score) and show the hits with scores."""
-    kb = model_admin.get_object(request, object_id)
+    kb = model_admin.get_object(request, unquote(object_id))
     if not user_can(request.user, READ, kb.project):
         raise PermissionDenied
     form = PlaygroundForm(request.GET if "query" in request.GET else None)

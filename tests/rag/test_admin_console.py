@@ -24,7 +24,9 @@ def member(project, role):
 
 
 def kb_page(kb, page="change/"):
-    return f"/admin/rag/knowledgebase/{kb.pk}/{page}"
+    from django.contrib.admin.utils import quote  # admin URLs escape "_" in ids
+
+    return f"/admin/rag/knowledgebase/{quote(kb.pk)}/{page}"
 
 
 def test_the_knowledge_base_page_lists_documents_with_status_and_error(root, kb):
