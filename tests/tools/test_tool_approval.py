@@ -5,6 +5,7 @@ import json
 
 import pytest
 from auditlog.models import LogEntry
+from django.contrib.admin.utils import quote
 
 from runs.executor import execute_run
 from runs.models import Checkpoint, Event, Run
@@ -123,7 +124,7 @@ def test_console_lists_waiting_calls_and_records_the_reviewer(project, waiting_r
     client = console_client(staff_user("reviewer", project=project, role="developer"))
     listing = client.get(reverse("admin:tools_pendingtoolapproval_changelist")).content.decode()
     assert run_id in listing and "refund" in listing and "Approve…" in listing
-    decide = reverse("admin:tools_pendingtoolapproval_decide", args=[run_id])
+    decide = reverse("admin:tools_pendingtoolapproval_decide", args=[quote(run_id)])
     assert '&quot;order&quot;: &quot;A1&quot;' in client.get(decide).content.decode()
 
     response = client.post(decide, {"approve": "0", "reason": "not today"})
@@ -145,6 +146,6 @@ def test_viewers_cannot_decide_in_the_console(project, waiting_run):
 
     _, run_id = waiting_run
     client = console_client(staff_user("watcher", project=project, role="viewer"))
-    response = client.post(reverse("admin:tools_pendingtoolapproval_decide", args=[run_id]), {"approve": "1"})
+    response = client.post(reverse("admin:tools_pendingtoolapproval_decide", args=[quote(run_id)]), {"approve": "1"})
     assert response.status_code == 403
     assert Run.objects.get(pk=run_id).status == "waiting"
