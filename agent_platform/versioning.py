@@ -119,6 +119,38 @@ def promote_version(*, definition, version, environment: str, parent_field: str,
     return promotion
 
 
+def resolve_pinned_version(definition, *, parent_field: str, version_model, environment_model,
+                           version: int | None = None, environment: str | None = None, field: str = "version"):
+    """The version a run pins: the given number, the environment's current one, or the latest.
+    Returns (version, environment or None); a missing one is a field error of the run request."""
+    from agent_platform.api.errors import FieldError
+
+    kind, name = parent_field, definition.name
+    if version is not None:
+        found = version_model.objects.filter(**{parent_field: definition}, number=version).first()
+        if found is None:
+            raise FieldError(field, f"{kind} {name!r} has no version {version}")
+        return found, environment
+    if environment is not None:
+        env = environment_model.objects.select_related("version").filter(
+            **{parent_field: definition}, name=environment).first()
+        if env is None:
+            raise FieldError("environment", f"unknown environment {environment!r}")
+        if env.version is None:
+            raise FieldError("environment", f"environment {environment!r} of {kind} {name!r} has no version")
+        return env.version, environment
+    latest = version_model.objects.filter(**{parent_field: definition}).order_by("-number").first()
+    if latest is None:
+        raise FieldError(kind, f"{kind} {name!r} has no versions yet")
+    return latest, None
+
+
+def environment_numbers(definition, *, parent_field: str, environment_model) -> dict[str, int | None]:
+    """`{"dev": 3, "stage": None, ...}`: which version number each environment points at."""
+    rows = environment_model.objects.filter(**{parent_field: definition}).select_related("version")
+    return {row.name: (row.version.number if row.version else None) for row in rows}
+
+
 def actor_label(request) -> str:
     """Who is acting, for promotion records: a user name or an API key label."""
     auth = getattr(request, "auth", None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from agent_platform.api.errors import FieldError, NotFound
+from agent_platform.versioning import environment_numbers, resolve_pinned_version
 from agents.models import Agent, AgentEnvironment, AgentVersion
 
 
@@ -29,28 +30,14 @@ def get_version(agent: Agent, number: int) -> AgentVersion:
 
 def resolve_version(agent: Agent, *, version: int | None = None, environment: str | None = None,
                     field: str = "version") -> tuple[AgentVersion, str | None]:
-    """The version a run pins: the given number, the environment's current one, or the latest."""
-    if version is not None:
-        found = AgentVersion.objects.filter(agent=agent, number=version).first()
-        if found is None:
-            raise FieldError(field, f"agent {agent.name!r} has no version {version}")
-        return found, environment
-    if environment is not None:
-        env = AgentEnvironment.objects.select_related("version").filter(agent=agent, name=environment).first()
-        if env is None:
-            raise FieldError("environment", f"unknown environment {environment!r}")
-        if env.version is None:
-            raise FieldError("environment", f"environment {environment!r} of agent {agent.name!r} has no version")
-        return env.version, environment
-    latest = AgentVersion.objects.filter(agent=agent).order_by("-number").first()
-    if latest is None:
-        raise FieldError("agent", f"agent {agent.name!r} has no versions yet")
-    return latest, None
+    """The version a run pins (see agent_platform.versioning.resolve_pinned_version)."""
+    return resolve_pinned_version(agent, parent_field="agent", version_model=AgentVersion,
+                                  environment_model=AgentEnvironment, version=version, environment=environment,
+                                  field=field)
 
 
 def environments(agent: Agent) -> dict[str, int | None]:
-    rows = AgentEnvironment.objects.filter(agent=agent).select_related("version")
-    return {row.name: (row.version.number if row.version else None) for row in rows}
+    return environment_numbers(agent, parent_field="agent", environment_model=AgentEnvironment)
 
 
 def get_agent_for_run(project, ref: str) -> Agent:

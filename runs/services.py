@@ -31,9 +31,15 @@ def append_event(run_id: str, type: str, data: dict) -> None:
     transaction.on_commit(lambda: pubsub.publish(run_id, [event_log.event_dict(run_id, base + 1, event)]))
 
 
-def _transition(run_id: str, to: str, **fields) -> bool:
+def _transition(run_id: str, to: str, event_type: str, data: dict, **fields) -> bool:
+    """A status change and its lifecycle event in one statement (lifecycle.transition), inside the
+    current transaction; the event is published after commit."""
+    event = PendingEvent(type=event_type, ts=timezone.now(), data=data, step=-1)
     with connection.cursor() as cursor:
-        return lifecycle.transition(cursor, run_id, to, **fields)
+        seq = lifecycle.transition(cursor, run_id, to, event=event, **fields)
+    if seq:
+        transaction.on_commit(lambda: pubsub.publish(run_id, [event_log.event_dict(run_id, seq, event)]))
+    return bool(seq)
 
 
 def create_run(*, project, agent: str | None = None, workflow: str | None = None, version: int | None = None,
@@ -70,17 +76,16 @@ def create_run(*, project, agent: str | None = None, workflow: str | None = None
 
 
 def cancel_run(*, run: Run) -> Run:
-    """Cancel now if nobody executes it (queued/waiting); else ask the worker, which stops
-    between steps and at its next heartbeat (bounded by the lease interval)."""
+    """Cancel now if nobody executes it (queued/waiting); else flag it: the worker's heartbeat
+    reads the flag within a second and stops the run (also inside a long model call)."""
     if run.is_terminal:
         raise Conflict(f"run is already {run.status}", field="status")
     with transaction.atomic():
         Run.objects.filter(pk=run.pk).update(cancel_requested=True)
         status = Run.objects.filter(pk=run.pk).values_list("status", flat=True).get()
-        if status in (QUEUED, WAITING) and _transition(run.pk, CANCELLED, error={
-                "type": "cancelled", "message": "cancelled by request"}):
-            append_event(run.pk, "run.cancelled", {"reason": "cancelled by request"})
-    transaction.on_commit(lambda: pubsub.sync_client().publish(f"run-control:{run.pk}", "cancel"))
+        if status in (QUEUED, WAITING):
+            _transition(run.pk, CANCELLED, "run.cancelled", {"reason": "cancelled by request"},
+                        error={"type": "cancelled", "message": "cancelled by request"})
     run.refresh_from_db()
     return run
 
@@ -96,9 +101,8 @@ def resume_run(*, run: Run, answer: dict) -> Run:
         if locked.status != WAITING:
             raise Conflict(f"run is {locked.status}, not waiting", field="status")
         record_answer(locked, answer)  # validates; raises a field error, run stays waiting
-        _transition(run.pk, QUEUED, waiting_for=None, lease_owner="", lease_expires_at=None,
-                    resumed_at=timezone.now())  # paused: nobody holds it
-        append_event(run.pk, "run.resumed", {"answer": answer})
+        _transition(run.pk, QUEUED, "run.resumed", {"answer": answer}, waiting_for=None, lease_owner="",
+                    lease_expires_at=None, resumed_at=timezone.now())  # paused: nobody holds it
         transaction.on_commit(lambda: queue.enqueue_run(run.pk))
     run.refresh_from_db()
     return run

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from agent_platform.api.errors import FieldError, NotFound
+from agent_platform.versioning import environment_numbers, resolve_pinned_version
 from workflows import spec
 from workflows.models import Workflow, WorkflowEnvironment, WorkflowVersion
 
@@ -34,30 +35,14 @@ def latest_version(workflow: Workflow) -> WorkflowVersion | None:
 
 def resolve_version(workflow: Workflow, *, version: int | None = None, environment: str | None = None,
                     field: str = "version") -> tuple[WorkflowVersion, str | None]:
-    """The version a run pins: the given number, the environment's current one, or the latest."""
-    if version is not None:
-        found = WorkflowVersion.objects.filter(workflow=workflow, number=version).first()
-        if found is None:
-            raise FieldError(field, f"workflow {workflow.name!r} has no version {version}")
-        return found, environment
-    if environment is not None:
-        env = WorkflowEnvironment.objects.select_related("version").filter(workflow=workflow,
-                                                                           name=environment).first()
-        if env is None:
-            raise FieldError("environment", f"unknown environment {environment!r}")
-        if env.version is None:
-            raise FieldError("environment",
-                             f"environment {environment!r} of workflow {workflow.name!r} has no version")
-        return env.version, environment
-    latest = latest_version(workflow)
-    if latest is None:
-        raise FieldError("workflow", f"workflow {workflow.name!r} has no versions yet")
-    return latest, None
+    """The version a run pins (see agent_platform.versioning.resolve_pinned_version)."""
+    return resolve_pinned_version(workflow, parent_field="workflow", version_model=WorkflowVersion,
+                                  environment_model=WorkflowEnvironment, version=version, environment=environment,
+                                  field=field)
 
 
 def environments(workflow: Workflow) -> dict[str, int | None]:
-    rows = WorkflowEnvironment.objects.filter(workflow=workflow).select_related("version")
-    return {row.name: (row.version.number if row.version else None) for row in rows}
+    return environment_numbers(workflow, parent_field="workflow", environment_model=WorkflowEnvironment)
 
 
 def get_workflow_for_run(project, ref: str) -> Workflow:
