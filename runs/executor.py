@@ -58,7 +58,7 @@ def _run_engine(run: Run, store: RunStore, control: leases.RunControl, secrets: 
         output, usage = engine_for(run.kind).execute(run, store=store, control=control, secrets=secrets)
     except errors.WaitingForInput as pause:
         waiting_for = {"reason": pause.reason, "prompt": pause.prompt}
-        if store.transition(WAITING, "run.waiting", waiting_for, waiting_for=waiting_for, usage=_usage(store)):
+        if store.transition(WAITING, "run.waiting", waiting_for, waiting_for=waiting_for, usage=store.usage()):
             webhooks.notify(run, "run.waiting")
         return WAITING
     except (errors.Cancelled, errors.RunTimedOut) as stop:
@@ -84,14 +84,10 @@ def _stopped(run: Run, store: RunStore, control: leases.RunControl, cause: Excep
                                                   "message": f"run exceeded its {run.timeout_s:g} s timeout"})
 
 
-def _usage(store: RunStore) -> dict:
-    return store.usage()
-
-
 def _finish(run: Run, store: RunStore, status: str, **fields) -> str | None:
     from runs.lifecycle import terminal_event_type
 
-    fields.setdefault("usage", _usage(store))
+    fields.setdefault("usage", store.usage())
     data = {key: fields[key] for key in ("output", "error", "usage") if key in fields}
     if not store.transition(status, terminal_event_type(status), data, **fields):
         return None
