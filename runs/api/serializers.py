@@ -3,8 +3,9 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from agent_platform.api.serializers import StrictSerializer
-from agent_platform.versioning import ENVIRONMENTS
+from agent_platform.definitions.models import ENVIRONMENTS
 from runs.models import Run, Span
+from runs.traces import latency_ms
 
 
 class RunCreateIn(StrictSerializer):
@@ -89,3 +90,69 @@ class SpanOut(serializers.ModelSerializer):
 
     def get_parent_id(self, span) -> str | None:
         return span.parent_id or None
+
+
+class TraceSummaryOut(serializers.ModelSerializer):
+    """One run's trace, summarised: what ran, how it ended, how long, tokens, cost and span count."""
+
+    run_id = serializers.CharField(source="id", help_text="the run (also the trace id for /traces/{id})")
+    agent = serializers.CharField(source="agent_id", allow_null=True)
+    agent_name = serializers.SerializerMethodField()
+    workflow = serializers.CharField(source="workflow_id", allow_null=True)
+    workflow_name = serializers.SerializerMethodField()
+    version = serializers.SerializerMethodField()
+    environment = serializers.CharField(allow_null=True, help_text="null when the run named a version")
+    started_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(source="finished_at", allow_null=True)
+    latency_ms = serializers.SerializerMethodField(help_text="started → finished; null until finished")
+    input_tokens = serializers.SerializerMethodField()
+    output_tokens = serializers.SerializerMethodField()
+    tokens = serializers.SerializerMethodField()
+    cost_usd = serializers.SerializerMethodField()
+    span_count = serializers.IntegerField()
+
+    class Meta:
+        model = Run
+        fields = ["id", "run_id", "kind", "agent", "agent_name", "workflow", "workflow_name", "version",
+                  "environment", "status", "created_at", "started_at", "ended_at", "latency_ms", "input_tokens",
+                  "output_tokens", "tokens", "cost_usd", "span_count"]
+
+    def to_representation(self, run):
+        out = super().to_representation(run)
+        out["environment"] = run.environment or None
+        return out
+
+    def get_agent_name(self, run) -> str | None:
+        return run.agent.name if run.agent_id and run.agent else None
+
+    def get_workflow_name(self, run) -> str | None:
+        return run.workflow.name if run.workflow_id and run.workflow else None
+
+    def get_version(self, run) -> int | None:
+        pinned = run.agent_version if run.kind == "agent" else run.workflow_version
+        return pinned.number if pinned else None
+
+    def get_latency_ms(self, run) -> float | None:
+        return latency_ms(run)
+
+    def get_input_tokens(self, run) -> int:
+        return int((run.usage or {}).get("input_tokens", 0))
+
+    def get_output_tokens(self, run) -> int:
+        return int((run.usage or {}).get("output_tokens", 0))
+
+    def get_tokens(self, run) -> int:
+        return self.get_input_tokens(run) + self.get_output_tokens(run)
+
+    def get_cost_usd(self, run) -> float:
+        return float((run.usage or {}).get("cost_usd", 0.0))
+
+
+class TracePageOut(serializers.Serializer):
+    data = TraceSummaryOut(many=True)
+    next_cursor = serializers.CharField(allow_null=True, help_text="pass as ?cursor= for the next page")
+
+
+class SpanPageOut(serializers.Serializer):
+    data = SpanOut(many=True)
+    next_cursor = serializers.CharField(allow_null=True)

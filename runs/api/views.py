@@ -1,7 +1,8 @@
 """Runs over HTTP: create, get, list, cancel, resume, stored events, traces."""
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework.response import Response
 
 from agent_platform.api.errors import FieldError
@@ -9,9 +10,10 @@ from agent_platform.api.idempotency import idempotent
 from agent_platform.api.pagination import parse_limit
 from agent_platform.api.serializers import validated
 from agent_platform.api.views import ProjectAPIView
-from runs import selectors, services
+from agent_platform.definitions.models import ENVIRONMENTS
+from runs import selectors, services, traces
 from runs.api import serializers as s
-from runs.models import Span
+from runs.models import STATUSES, Span
 
 RUN_FILTERS = [OpenApiParameter(name, str, required=False) for name in ("status", "agent", "workflow",
                                                                         "environment", "cursor", "limit")]
@@ -69,15 +71,44 @@ class RunEvents(ProjectAPIView):
         return Response({"data": events, "next_cursor": str(events[-1]["seq"]) if more else None})
 
 
+TRACE_PARAMETERS = [
+    OpenApiParameter("run", str, required=False,
+                     description="list this run's spans instead (`{data: [span], next_cursor}`); the filters "
+                                 "below do not apply then"),
+    OpenApiParameter("agent", str, required=False, description="agent id (`agt_…`) or name"),
+    OpenApiParameter("workflow", str, required=False, description="workflow id (`wf_…`) or name"),
+    OpenApiParameter("version", int, required=False,
+                     description="pinned version number (of the agent or workflow named, else of any)"),
+    OpenApiParameter("environment", str, required=False, enum=list(ENVIRONMENTS)),
+    OpenApiParameter("status", str, required=False,
+                     description=f"one status or several, comma-separated: {', '.join(STATUSES)}"),
+    OpenApiParameter("since", OpenApiTypes.DATETIME, required=False,
+                     description="runs created at or after this RFC 3339 time (with offset, e.g. `Z`)"),
+    OpenApiParameter("until", OpenApiTypes.DATETIME, required=False,
+                     description="runs created before this RFC 3339 time; must be later than `since`"),
+    OpenApiParameter("cursor", str, required=False, description="`next_cursor` of the previous page"),
+    OpenApiParameter("limit", int, required=False, description="page size, 1–200 (default 50)"),
+]
+
+
 class TraceList(ProjectAPIView):
-    @extend_schema(parameters=[OpenApiParameter("run", str, required=True)], responses=s.SpanOut(many=True))
+    @extend_schema(
+        operation_id="traces_list", parameters=TRACE_PARAMETERS,
+        description="Traces across runs, newest first: one run-level summary per run (tokens, cost, latency, "
+                    "span count). With `?run=` the spans of that one run instead. A bad filter value answers "
+                    "400 problem+json naming the parameter.",
+        responses=PolymorphicProxySerializer(component_name="TraceListPage", resource_type_field_name=None,
+                                             serializers=[s.TracePageOut, s.SpanPageOut]))
     def get(self, request):
         run_id = request.query_params.get("run")
-        if not run_id:
-            raise FieldError("run", "name the run whose spans to list")
-        run = selectors.get_run(request.project, run_id)
-        spans = Span.objects.filter(run=run)
-        return self.list_response(spans, lambda span: s.SpanOut(span).data, time_field="started_at")
+        if run_id is not None:
+            if not run_id:
+                raise FieldError("run", "name the run whose spans to list")
+            run = selectors.get_run(request.project, run_id)
+            spans = Span.objects.filter(run=run)
+            return self.list_response(spans, lambda span: s.SpanOut(span).data, time_field="started_at")
+        runs = traces.trace_summaries(request.project, request.query_params)
+        return self.list_response(runs, lambda run: s.TraceSummaryOut(run).data)
 
 
 class TraceDetail(ProjectAPIView):
