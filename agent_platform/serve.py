@@ -1,5 +1,7 @@
 """`make up` / `make down`: run Daphne (HTTP + websockets) and RQ workers in the background.
 
+The workers run under a supervisor (`runs.supervisor`) that restarts one that dies.
+
 Processes are started in their own sessions with pid files under var/run and logs under
 var/log; `up` waits until /readyz answers and prints the cold-start time; `down` stops the
 processes (TERM, then KILL after a grace period) and then the embedded services.
@@ -20,7 +22,8 @@ from agent_platform import embedded
 ROOT = Path(__file__).resolve().parent.parent
 HOST = os.environ.get("PLATFORM_HOST", "127.0.0.1")
 PORT = int(os.environ.get("PLATFORM_PORT", "8000"))
-WORKERS = int(os.environ.get("PLATFORM_WORKERS", "1"))
+# Two by default, so one slow run does not hold every other run (about 150 MB each; docs/runs.md).
+WORKERS = int(os.environ.get("PLATFORM_WORKERS", "2"))
 
 
 def _pid_dir() -> Path:
@@ -82,27 +85,43 @@ def up() -> int:
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True)
     if not _running("daphne"):
         _spawn("daphne", [python, "-m", "daphne", "-b", HOST, "-p", str(PORT), "agent_platform.asgi:application"])
-    for index in range(WORKERS):
-        if not _running(f"worker-{index}"):
-            _spawn(f"worker-{index}", [python, "manage.py", "platform_worker", "--name", f"worker-{index}"])
+    if not _running("supervisor"):  # starts WORKERS workers and restarts any that dies
+        _spawn("supervisor", [python, "-m", "runs.supervisor", "--workers", str(WORKERS),
+                              "--log-dir", str(embedded.var_dir() / "log"), "--pid-dir", str(_pid_dir())])
     wait_ready(f"http://{HOST}:{PORT}/readyz")
     print(f"ready at http://{HOST}:{PORT}/ in {time.monotonic() - started:.2f} s "
           f"(admin: http://{HOST}:{PORT}/admin/, API docs: http://{HOST}:{PORT}/api/v1/docs/)")
     return 0
 
 
+def _signal(pid: int, sig: int) -> None:
+    """The whole group of a process we started in its own session, else just the process."""
+    try:
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, sig)
+        else:
+            os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
 def down() -> int:
-    for pid_file in sorted(_pid_dir().glob("*.pid")):
+    # The supervisor first (it stops its workers, and must not restart them), then the rest.
+    pid_files = sorted(_pid_dir().glob("*.pid"), key=lambda path: (path.name != "supervisor.pid", path.name))
+    for pid_file in pid_files:
         if pid_file.name == "redis.pid":
             continue
-        pid = int(pid_file.read_text() or 0)
+        try:
+            pid = int(pid_file.read_text() or 0)
+        except (OSError, ValueError):  # the supervisor removed its workers' pid files
+            continue
         if pid and _alive(pid):
-            os.killpg(pid, signal.SIGTERM)
-            deadline = time.monotonic() + 15
+            _signal(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 20
             while _alive(pid) and time.monotonic() < deadline:
                 time.sleep(0.05)
             if _alive(pid):
-                os.killpg(pid, signal.SIGKILL)
+                _signal(pid, signal.SIGKILL)
         pid_file.unlink(missing_ok=True)
     print(f"stopped; embedded services: postgres {embedded.stop_postgres()}, redis {embedded.stop_redis()}")
     return 0

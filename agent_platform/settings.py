@@ -164,6 +164,13 @@ LOGGING = {
 # lease expires (its worker died) is taken over by another worker from its last checkpoint.
 RUN_LEASE_S = float(os.environ.get("PLATFORM_RUN_LEASE_S", "15"))
 RUN_HEARTBEAT_S = min(1.0, RUN_LEASE_S / 3)
+# Failure handling (docs/runs.md): attempts that may fail (worker died, start raised) before a run
+# is failed; how long a queued run may wait with no job before the sweeper re-enqueues it.
+RUN_MAX_ATTEMPTS = int(os.environ.get("PLATFORM_RUN_MAX_ATTEMPTS", "3"))
+RUN_SWEEP_QUEUED_AFTER_S = float(os.environ.get("PLATFORM_RUN_SWEEP_AFTER_S", "30"))
+# Idempotency records: replayed for 24 h; an "in progress" one older than this was abandoned.
+IDEMPOTENCY_TTL_S = float(os.environ.get("PLATFORM_IDEMPOTENCY_TTL_S", str(24 * 3600)))
+IDEMPOTENCY_IN_PROGRESS_S = float(os.environ.get("PLATFORM_IDEMPOTENCY_IN_PROGRESS_S", "60"))
 
 # The code tool refuses to run without its sandbox (bubblewrap). Local development only:
 PLATFORM_ALLOW_UNSANDBOXED_CODE = config.env_bool("PLATFORM_ALLOW_UNSANDBOXED_CODE", False)

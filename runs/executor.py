@@ -13,7 +13,7 @@ import uuid
 from django.utils import timezone
 
 from accounts.services import reveal_secrets
-from runs import leases, webhooks
+from runs import dependencies, leases, webhooks
 from runs.engines import engine_for
 from runs.event_log import LeaseLost
 from runs.models import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, WAITING, Run
@@ -39,9 +39,16 @@ def execute_run(run_id: str, *, worker_name: str = "worker") -> str | None:
     owner = f"{worker_name}/{uuid.uuid4().hex[:8]}"
     if not leases.claim(run_id, owner, worker_name):
         return None
-    run = Run.objects.select_related("project", "agent_version", "workflow_version").get(pk=run_id)
-    secrets = reveal_secrets(run.project)
-    store = RunStore(run_id, owner=owner, extra_secrets=set(secrets.values()))
+    try:
+        run = Run.objects.select_related("project", "agent_version", "workflow_version").get(pk=run_id)
+        secrets = reveal_secrets(run.project)
+        store = RunStore(run_id, owner=owner, extra_secrets=set(secrets.values()))
+    except Exception as exc:  # cannot start: hand it back (counted as a failed attempt unless a dependency dropped)
+        transient = dependencies.is_transient(exc)
+        leases.hand_back(run_id, owner, reason="dependency_unavailable" if transient else "error", error=exc)
+        if transient:
+            raise dependencies.DependencyLost(exc) from exc
+        raise
     control = leases.RunControl(run_id=run_id, owner=owner, deadline=_deadline(run))
     leases.heartbeat.watch(control)
     try:
@@ -49,6 +56,11 @@ def execute_run(run_id: str, *, worker_name: str = "worker") -> str | None:
     except LeaseLost:
         logger.warning("run %s: lease lost to another worker; stopping", run_id)
         return None
+    except Exception as exc:
+        if not dependencies.is_transient(exc):
+            raise
+        leases.hand_back(run_id, owner, reason="dependency_unavailable", error=exc)  # resumed from its checkpoint
+        raise dependencies.DependencyLost(exc) from exc
     finally:
         leases.heartbeat.unwatch(run_id)
 
@@ -64,12 +76,16 @@ def _run_engine(run: Run, store: RunStore, control: leases.RunControl, secrets: 
     except (errors.Cancelled, errors.RunTimedOut) as stop:
         return _stopped(run, store, control, stop)
     except errors.RuntimeError_ as failure:
+        if dependencies.is_transient(failure):
+            raise dependencies.DependencyLost(failure) from failure
         if control.reason in ("cancelled", "timed_out"):
             return _stopped(run, store, control, failure)
         return _finish(run, store, FAILED, error=failure.to_dict())
     except LeaseLost:
         raise
     except Exception as exc:
+        if dependencies.is_transient(exc):
+            raise dependencies.DependencyLost(exc) from exc
         logger.exception("run %s failed with an internal error", run.pk)
         return _finish(run, store, FAILED, error={"type": "internal_error", "message": f"{type(exc).__name__}: {exc}"})
     return _finish(run, store, SUCCEEDED, output=output, **({"usage": usage} if usage else {}))

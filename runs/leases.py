@@ -3,7 +3,8 @@ recovery of runs whose worker died.
 
 Each worker process has one heartbeat thread: every RUN_HEARTBEAT_S it renews the lease of the
 runs it executes and reads their `cancel_requested` flag; a run past its deadline is flagged as
-timed out. A recovery thread re-enqueues runs whose lease expired (their worker is gone).
+timed out. A run whose worker cannot go on (a dependency dropped) is handed back to the queue.
+Runs whose lease expired (their worker is gone) are recovered by `runs.recovery`.
 """
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from django.conf import settings
 
 from runs.db import writer
+from runs.models import QUEUED
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +48,11 @@ class RunControl:
 
 def claim(run_id: str, owner: str, worker: str) -> bool:
     """Take the run if it is runnable and nobody holds a live lease on it, and start it (one
-    statement; `run.started` is published on its first start). Returns whether it is ours."""
-    from runs import event_log, lifecycle, pubsub
+    statement; `run.started` is published on its first start). Returns whether it is ours.
+
+    A run whose earlier attempts failed `RUN_MAX_ATTEMPTS` times (its worker died, or it raised
+    before its engine started) is failed instead (`worker_crashed` / `poison_run`)."""
+    from runs import event_log, lifecycle, pubsub, recovery
 
     with writer() as cur:
         claimed = lifecycle.claim_and_start(cur, run_id, owner=owner, worker=worker, lease_s=settings.RUN_LEASE_S)
@@ -55,14 +61,60 @@ def claim(run_id: str, owner: str, worker: str) -> bool:
     seq, first, attempts, ts = claimed
     if first:
         event = event_log.PendingEvent("run.started", ts, {"attempt": attempts, "worker": worker}, step=-1)
-        pubsub.publish(run_id, [event_log.event_dict(run_id, seq, event)])
+        _publish_quietly(pubsub, run_id, [event_log.event_dict(run_id, seq, event)])
+    if attempts > settings.RUN_MAX_ATTEMPTS and recovery.give_up_if_exhausted(run_id, owner):
+        return False
     return True
+
+
+def _publish_quietly(pubsub, run_id: str, events: list[dict]) -> None:
+    """Live delivery is best effort here: the event is stored, and streams replay from storage."""
+    try:
+        pubsub.publish(run_id, events)
+    except Exception:  # noqa: BLE001 - Redis down: followers catch up from the database
+        logger.warning("run %s: could not publish an event (Redis unavailable)", run_id)
 
 
 def release(run_id: str, owner: str) -> None:
     with writer() as cur:
         cur.execute("UPDATE runs_run SET lease_owner = '', lease_expires_at = NULL "
                     "WHERE id = %s AND lease_owner = %s", (run_id, owner))
+
+
+def hand_back(run_id: str, owner: str, *, reason: str, error: BaseException | None = None) -> bool:
+    """Give a run we hold back to the queue (status `queued`, lease free, a `run.requeued` event,
+    in one statement), then enqueue it; another attempt resumes it from its checkpoint.
+
+    Used when a dependency dropped (`reason="dependency_unavailable"`, which does not count
+    towards the attempt cap) or the run raised before its engine started (`"error"`, which does).
+    Retries while the database is down, up to one lease period: after that the lease has expired
+    and the recovery pass hands it back instead. A failed enqueue (Redis down) is left to the
+    sweeper. Returns whether the run was handed back by us."""
+    from runs import dependencies, event_log, lifecycle, pubsub, queue
+
+    data: dict = {"reason": reason}
+    if error is not None:
+        data["error"] = {"type": type(error).__name__, "message": str(error)[:2000]}
+    backoff = dependencies.Backoff(max_s=2.0)
+    deadline = time.monotonic() + settings.RUN_LEASE_S
+    while True:
+        event = event_log.PendingEvent("run.requeued", datetime.now(UTC), data, step=-1)
+        try:
+            with writer() as cur:
+                seq = lifecycle.transition(cur, run_id, QUEUED, owner=owner, event=event, lease_owner="",
+                                           lease_expires_at=None)
+            break
+        except dependencies.TRANSIENT_ERRORS:
+            if time.monotonic() > deadline:
+                logger.warning("run %s: could not hand back (database down); its lease will expire", run_id)
+                return False
+            time.sleep(backoff.next_delay())
+    if not seq:
+        return False  # no longer ours (lease taken over, or cancelled meanwhile)
+    logger.warning("run %s handed back to the queue (%s)", run_id, reason)
+    _publish_quietly(pubsub, run_id, [event_log.event_dict(run_id, seq, event)])
+    queue.enqueue_run(run_id)  # if Redis is down, the sweeper enqueues it later
+    return True
 
 
 class Heartbeat:
@@ -90,8 +142,8 @@ class Heartbeat:
             for control in controls:
                 try:
                     self._beat(control)
-                except Exception:  # keep beating for the other runs; the next beat retries
-                    logger.exception("heartbeat failed for %s", control.run_id)
+                except Exception as exc:  # keep beating for the other runs; the next beat retries
+                    logger.warning("heartbeat failed for %s: %s: %s", control.run_id, type(exc).__name__, exc)
 
     @staticmethod
     def _beat(control: RunControl) -> None:
@@ -108,30 +160,3 @@ class Heartbeat:
 
 
 heartbeat = Heartbeat()
-
-
-def expired_runs() -> list[str]:
-    """Runs whose worker stopped renewing the lease: free them for another worker."""
-    with writer() as cur:
-        cur.execute("UPDATE runs_run SET lease_owner = '', lease_expires_at = NULL "
-                    "WHERE status = 'running' AND lease_owner <> '' AND lease_expires_at < now() RETURNING id")
-        return [row[0] for row in cur.fetchall()]
-
-
-def start_recovery_thread() -> threading.Thread:
-    """Re-enqueue runs whose worker died (expired lease), from every worker process."""
-    from runs.queue import enqueue_run
-
-    def loop() -> None:
-        while True:
-            time.sleep(max(0.2, settings.RUN_LEASE_S / 2))
-            try:
-                for run_id in expired_runs():
-                    logger.warning("run %s lost its worker; re-enqueued", run_id)
-                    enqueue_run(run_id)
-            except Exception:
-                logger.exception("run recovery pass failed")
-
-    thread = threading.Thread(target=loop, name="run-recovery", daemon=True)
-    thread.start()
-    return thread

@@ -18,7 +18,7 @@ from runs.models import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, TERMINAL,
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     RUNNING: (QUEUED, RUNNING),
     WAITING: (RUNNING,),
-    QUEUED: (WAITING,),  # an answered pause goes back to the queue
+    QUEUED: (WAITING, RUNNING),  # an answered pause, or a run handed back by its worker, goes back to the queue
     SUCCEEDED: (RUNNING,),
     FAILED: (QUEUED, RUNNING, WAITING),
     CANCELLED: (QUEUED, RUNNING, WAITING),
@@ -35,10 +35,12 @@ def _adapt(value: Any) -> Any:
     return Jsonb(value) if isinstance(value, (dict, list)) else value
 
 
-def transition(cursor, run_id: str, to: str, *, owner: str | None = None, event=None, **fields: Any):
+def transition(cursor, run_id: str, to: str, *, owner: str | None = None, lease_expired: bool = False, event=None,
+               **fields: Any):
     """Move a run to `to` if its status allows it (and, with `owner`, if that worker holds its
-    lease). Returns False if it did not move; else True, or — with `event` (a PendingEvent) —
-    the seq given to that event, which is written by the same statement."""
+    lease; with `lease_expired`, if nobody holds a live lease). Returns False if it did not move;
+    else True, or — with `event` (a PendingEvent) — the seq given to that event, which is written
+    by the same statement."""
     unknown = set(fields) - _COLUMNS
     if unknown:
         raise ValueError(f"not a run column: {sorted(unknown)}")
@@ -52,6 +54,8 @@ def transition(cursor, run_id: str, to: str, *, owner: str | None = None, event=
     params = {"to": to, "run_id": run_id, "allowed": list(ALLOWED_FROM[to]), "owner": owner, "now": now,
               **{name: _adapt(value) for name, value in fields.items()}}
     where = "id = %(run_id)s AND status = ANY(%(allowed)s)" + (" AND lease_owner = %(owner)s" if owner else "")
+    if lease_expired:
+        where += " AND (lease_owner = '' OR lease_expires_at IS NULL OR lease_expires_at < now())"
     if event is None:
         cursor.execute(f"UPDATE runs_run SET {', '.join(sets)} WHERE {where}", params)
         return cursor.rowcount == 1

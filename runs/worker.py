@@ -1,22 +1,76 @@
 """The platform worker: an RQ worker that runs jobs in-process (no fork per job), plus the
-recovery thread that re-enqueues runs whose worker died."""
+recovery thread (runs.recovery) that hands back runs whose worker died and sweeps lost jobs.
+
+It survives its dependencies: before each job it drops database connections a failed job left
+broken and, after a dependency dropped, waits (with backoff) until PostgreSQL and Redis answer;
+if RQ's loop stops on a Redis error, a fresh RQ worker is started on a fresh connection. Only a
+stop request (SIGTERM/SIGINT) or the end of a burst ends `run_worker`.
+"""
 from __future__ import annotations
 
+import logging
 import os
+import time
 import uuid
 
 import django_rq
+from django.db import close_old_connections
 from rq import SimpleWorker
+from rq.exceptions import StopRequested
 
-from runs.leases import start_recovery_thread
+from runs import dependencies
+from runs.recovery import start_recovery_thread
+
+logger = logging.getLogger(__name__)
+
+
+class PlatformWorker(SimpleWorker):
+    def execute_job(self, job, queue):
+        if dependencies.outage.pending():
+            self._reconnect()
+        close_old_connections()  # a connection an earlier job broke is dropped, not reused
+        super().execute_job(job, queue)
+        close_old_connections()
+
+    def _reconnect(self) -> None:
+        if dependencies.wait_until_available(stop=lambda: self._stop_requested):
+            dependencies.outage.clear()
+
+
+def _new_worker(queues: list[str], name: str | None) -> PlatformWorker:
+    connection = django_rq.get_connection("runs")
+    # Unique per process and start: a killed worker's registration lingers in Redis until its TTL.
+    unique = f"{name or 'worker'}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    return PlatformWorker([django_rq.get_queue(q, connection=connection) for q in queues], connection=connection,
+                          name=unique)
+
+
+def _stop_requested(worker: PlatformWorker | None) -> bool:
+    return worker is not None and (worker._stop_requested or worker._shutdown_requested_date is not None)
 
 
 def run_worker(*, queues: list[str], name: str | None = None, burst: bool = False) -> None:
-    connection = django_rq.get_connection("runs")
-    # Unique per process: a killed worker's registration lingers in Redis until its TTL.
-    unique = f"{name or 'worker'}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-    worker = SimpleWorker([django_rq.get_queue(q, connection=connection) for q in queues], connection=connection,
-                          name=unique)
     if not burst:
         start_recovery_thread()
-    worker.work(burst=burst, with_scheduler=True)
+    backoff = dependencies.Backoff(max_s=10.0)
+    try:
+        while True:
+            worker: PlatformWorker | None = None
+            started = time.monotonic()
+            try:
+                worker = _new_worker(queues, name)
+                worker.work(burst=burst, with_scheduler=True)
+            except Exception as exc:  # noqa: BLE001 - registration or teardown failed: Redis is down
+                logger.warning("worker loop stopped: %s: %s", type(exc).__name__, exc)
+            if burst or _stop_requested(worker):
+                return
+            # RQ's loop ends on any unhandled error (it logs "quitting"): reconnect, start again.
+            if time.monotonic() - started > 60:
+                backoff.reset()
+            dependencies.outage.report()
+            delay = backoff.next_delay()
+            logger.warning("worker loop ended without a stop request; restarting in %.1f s", delay)
+            time.sleep(delay)
+            dependencies.wait_until_available()
+    except StopRequested:  # a signal between two loops (RQ's handlers are still installed)
+        return

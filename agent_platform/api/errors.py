@@ -15,6 +15,8 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from agent_platform.outages import is_dependency_outage
+
 logger = logging.getLogger("agent_platform.api")
 PROBLEM_TYPE = "application/problem+json"
 API_PREFIXES = ("/api/", "/v1/")
@@ -90,6 +92,11 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _to_api_exception(exc: Exception) -> exceptions.APIException | None:
+    if is_dependency_outage(exc):  # PostgreSQL/Redis down or the pool exhausted: retry, not a bug
+        unavailable = ServiceUnavailable("A backing service (database or queue) is unavailable; retry shortly.",
+                                         code="dependency_unavailable")
+        unavailable.wait = 2
+        return unavailable
     if isinstance(exc, Http404):
         return NotFound("Not found.")
     if isinstance(exc, DjangoPermissionDenied):

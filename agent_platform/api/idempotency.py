@@ -3,6 +3,11 @@
 A placeholder row is inserted before the create runs (unique per project, route and key), so
 concurrent repeats cannot both create; a repeat with a different body is a 422; a repeat
 while the first is still running is a 409.
+
+Records live `IDEMPOTENCY_TTL_S` (24 h): an older record is replaced by the next request with
+its key (and the workers' recovery pass deletes them). A placeholder left "in progress" by a
+process that died mid-create is taken over by a repeat once it is older than
+`IDEMPOTENCY_IN_PROGRESS_S`, so a crash never leaves a key answering 409 forever.
 """
 from __future__ import annotations
 
@@ -10,9 +15,11 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from rest_framework.response import Response
 
 from accounts.models import IdempotencyRecord
@@ -46,7 +53,9 @@ def idempotent(request, scope: str, create: Callable[[], Response],
             record = IdempotencyRecord.objects.create(project=request.project, key=key, scope=scope,
                                                       request_hash=digest)
     except IntegrityError:
-        return _replay(request, scope, key, digest)
+        record = _take_over(request, scope, key, digest)
+        if record is None:
+            return _replay(request, scope, key, digest)
     try:
         response = create()
     except BaseException:
@@ -58,6 +67,27 @@ def idempotent(request, scope: str, create: Callable[[], Response],
     else:
         record.delete()
     return response
+
+
+def _take_over(request, scope: str, key: str, digest: str) -> IdempotencyRecord | None:
+    """The existing record for this key, claimed for a new attempt if it has expired or is an
+    abandoned placeholder (one atomic UPDATE, so two repeats cannot both take it); else None."""
+    now = timezone.now()
+    expired = now - timedelta(seconds=settings.IDEMPOTENCY_TTL_S)
+    abandoned = now - timedelta(seconds=settings.IDEMPOTENCY_IN_PROGRESS_S)
+    mine = IdempotencyRecord.objects.filter(project=request.project, scope=scope, key=key).filter(
+        models.Q(created_at__lt=expired) | models.Q(status_code__isnull=True, created_at__lt=abandoned))
+    if not mine.update(created_at=now, request_hash=digest, status_code=None, response=None):
+        return None
+    return IdempotencyRecord.objects.get(project=request.project, scope=scope, key=key)
+
+
+def purge_expired(cursor, *, limit: int = 1000) -> int:
+    """Delete up to `limit` records older than their lifetime (on any DB-API cursor)."""
+    table = IdempotencyRecord._meta.db_table
+    cursor.execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE created_at < now() - "
+                   "make_interval(secs => %s) LIMIT %s)", (settings.IDEMPOTENCY_TTL_S, limit))
+    return cursor.rowcount
 
 
 def _replay(request, scope: str, key: str, digest: str) -> Response:
