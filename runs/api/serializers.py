@@ -96,6 +96,9 @@ class TraceSummaryOut(serializers.ModelSerializer):
     """One run's trace, summarised: what ran, how it ended, how long, tokens, cost and span count."""
 
     run_id = serializers.CharField(source="id", help_text="the run (also the trace id for /traces/{id})")
+    # Plain strings: an enum here would duplicate RunOut's and give the schema a hashed enum name.
+    kind = serializers.CharField(help_text="agent | workflow")
+    status = serializers.CharField(help_text="queued | running | waiting | succeeded | failed | cancelled | timed_out")
     agent = serializers.CharField(source="agent_id", allow_null=True)
     agent_name = serializers.SerializerMethodField()
     workflow = serializers.CharField(source="workflow_id", allow_null=True)
