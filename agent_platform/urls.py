@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from agent_platform import health
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Both pages load their assets from our static files (drf-spectacular-sidecar): they work offline.
     path("docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+    path("docs/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs-swagger"),
     path("", include("accounts.api.urls")),
     path("", include("agents.api.urls")),
     path("", include("tools.api.urls")),

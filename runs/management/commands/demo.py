@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from httpx_sse import connect_sse
 
-from accounts.management.commands.seed_demo import seed_demo_project
+from accounts.management.commands.seed_demo import key_hint, local_base_url, seed_demo_project
 from agents import services as agent_services
 from agents.models import Agent
 
@@ -30,10 +30,12 @@ class Command(BaseCommand):
     help = "Run the demo flow end to end against the running server (make up)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+        parser.add_argument("--base-url", default=None,
+                            help="the running server (default: http://PLATFORM_HOST:PLATFORM_PORT)")
         parser.add_argument("--message", default=DEMO_QUESTION)
 
-    def handle(self, *args, base_url: str, message: str, **options):
+    def handle(self, *args, base_url: str | None, message: str, **options):
+        base_url = (base_url or local_base_url()).rstrip("/")
         project, password, key = seed_demo_project()
         agent = Agent.objects.filter(project=project, name="assistant").first() or \
             agent_services.create_agent(project=project, name="assistant", description="The demo agent")
@@ -44,7 +46,7 @@ class Command(BaseCommand):
             agent_run = self._run(client, {"agent": "assistant", "environment": "dev", "input": {"message": message}})
             workflow_run = self._workflow_demo(client, project)
         self.stdout.write(f"\nadmin console: {base_url}/admin/ (user admin, password {password}); "
-                          f"runs are in the run viewer\nAPI docs: {base_url}/api/v1/docs/   API key (owner): {key}")
+                          f"runs are in the run viewer\nAPI docs: {base_url}/api/v1/docs/   API key (owner): {key_hint(key)}")
         failed = [run for run in (agent_run, workflow_run) if run["status"] != "succeeded"]
         if failed:
             raise CommandError(f"a demo run ended {failed[0]['status']}: {failed[0]['error']}")

