@@ -1,4 +1,4 @@
-"""Small statistics for eval reports, in plain Python (deterministic, seeded, no SciPy).
+"""Small statistics for eval reports (deterministic: seeded NumPy draws; no SciPy).
 
 - `percentile`: linear interpolation between the two nearest ranks (Hyndman & Fan type 7, the
   default of NumPy and of spreadsheet PERCENTILE): p50 of [1, 2, 3, 4] is 2.5.
@@ -14,9 +14,10 @@
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Sequence
 from statistics import NormalDist
+
+import numpy as np
 
 DEFAULT_RESAMPLES = 2000
 DEFAULT_SEED = 20_240_601
@@ -38,19 +39,33 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def _bootstrap_means(groups: Sequence[Sequence[float]], resamples: int, seed: int) -> list[float]:
-    rng = random.Random(seed)
+_BATCH_CELLS = 2_000_000  # values drawn per numpy batch (bounded memory for large evals)
+
+
+def _bootstrap_means(groups: Sequence[Sequence[float]], resamples: int, seed: int) -> np.ndarray:
+    """`resamples` bootstrap means of per-item means (vectorised; the same seed gives the same
+    draws)."""
+    rng = np.random.default_rng(seed)
     n = len(groups)
-    if all(len(g) == 1 for g in groups):
-        flat = [g[0] for g in groups]
-        return [math.fsum(rng.choices(flat, k=n)) / n for _ in range(resamples)]
-    means = []
-    for _ in range(resamples):
-        total = 0.0
-        for group in rng.choices(groups, k=n):
-            total += math.fsum(rng.choices(group, k=len(group))) / len(group)
-        means.append(total / n)
-    return means
+    counts = np.array([len(g) for g in groups])
+    width = int(counts.max())
+    padded = np.zeros((n, width))
+    for i, group in enumerate(groups):
+        padded[i, : len(group)] = group
+    out = np.empty(resamples)
+    batch = max(1, _BATCH_CELLS // (n * width))
+    for start in range(0, resamples, batch):
+        size = min(batch, resamples - start)
+        items = rng.integers(0, n, size=(size, n))
+        if width == 1:
+            out[start:start + size] = padded[items, 0].mean(axis=1)
+            continue
+        chosen = counts[items]  # repeats of each drawn item
+        repeats = (rng.random((size, n, width)) * chosen[..., None]).astype(np.int64)
+        mask = np.arange(width) < chosen[..., None]
+        values = padded[items[..., None], repeats]
+        out[start:start + size] = ((values * mask).sum(axis=2) / chosen).mean(axis=1)
+    return out
 
 
 def bootstrap_mean_ci(groups: Sequence[Sequence[float]], *, level: float = DEFAULT_LEVEL,
@@ -62,9 +77,8 @@ def bootstrap_mean_ci(groups: Sequence[Sequence[float]], *, level: float = DEFAU
         return None
     means = _bootstrap_means(groups, resamples, seed)
     tail = (1.0 - level) / 2.0 * 100.0
-    low, high = percentile(means, tail), percentile(means, 100.0 - tail)
-    assert low is not None and high is not None
-    return low, high
+    low, high = np.percentile(means, [tail, 100.0 - tail])
+    return float(low), float(high)
 
 
 def wilson_interval(successes: float, n: int, *, level: float = DEFAULT_LEVEL) -> tuple[float, float] | None:
@@ -89,10 +103,9 @@ def paired_bootstrap_p(differences: Sequence[float], *, resamples: int = DEFAULT
     observed = math.fsum(differences) / n
     if all(d == differences[0] for d in differences):
         return 1.0 if observed == 0 else 1.0 / (resamples + 1)
-    centred = [d - observed for d in differences]
-    rng = random.Random(seed)
-    threshold = abs(observed) - 1e-12
-    extreme = sum(1 for _ in range(resamples) if abs(math.fsum(rng.choices(centred, k=n)) / n) >= threshold)
+    centred = [[d - observed] for d in differences]
+    means = _bootstrap_means(centred, resamples, seed)
+    extreme = int((np.abs(means) >= abs(observed) - 1e-12).sum())
     return (extreme + 1) / (resamples + 1)
 
 
