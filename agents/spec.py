@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
 from agent_platform.api.errors import ApiError
+from runtime.jsonschema_validation import field_errors, schema_problems
 
 DEFAULT_INPUT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -65,34 +63,16 @@ BODY_SCHEMA: dict[str, Any] = {
         "cache": {"type": "boolean"},
     },
 }
-_BODY_VALIDATOR = Draft202012Validator(BODY_SCHEMA)
-
-
-def _path(error) -> str:
-    parts = ""
-    for part in error.absolute_path:
-        parts += f"[{part}]" if isinstance(part, int) else (f".{part}" if parts else str(part))
-    return parts or "body"
-
-
-def schema_errors(validator: Draft202012Validator, data: Any) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
-        errors.setdefault(_path(error), []).append(error.message)
-    return errors
-
-
 def validate_agent_body(body: Any) -> dict:
     """Check a version body's shape and embedded JSON Schemas; returns the normalised body."""
     if not isinstance(body, dict):
         raise ApiError("The version body must be a JSON object.", field="body")
-    errors = schema_errors(_BODY_VALIDATOR, body)
+    errors = field_errors(BODY_SCHEMA, body)
     for field in ("input_schema", "output_schema"):
         if field in body and field not in errors:
-            try:
-                Draft202012Validator.check_schema(body[field])
-            except SchemaError as exc:
-                errors[field] = [f"not a valid JSON Schema: {exc.message}"]
+            problems = schema_problems(body[field])
+            if problems:
+                errors[field] = [f"not a valid JSON Schema: {problems[0]}"]
     if errors:
         raise ApiError("The agent version is invalid.", errors=errors, code="invalid_agent_version")
     normalised = dict(body)

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from accounts.admin_scoping import READ, WRITE, user_can
 from agent_platform.api.errors import ApiError
-from rag import selectors, services
+from rag import retrieval, services
 from rag.admin_forms import PlaygroundForm, UploadForm
 from rag.models import KnowledgeBase
 
@@ -80,7 +80,7 @@ def playground_view(model_admin, request: HttpRequest, object_id: str) -> HttpRe
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         try:
-            hits = selectors.query_hits(kb, data["query"], top_k=data["top_k"], filter=data.get("filter"),
+            hits = retrieval.query_hits(kb, data["query"], top_k=data["top_k"], filter=data.get("filter"),
                                         mode=data["mode"], min_score=data.get("min_score"))
         except ApiError as error:
             _add_api_errors(form, error)

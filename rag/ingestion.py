@@ -28,10 +28,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from agent_platform.redis_client import redis_client
 from rag.embedders import knowledge_base_embedder
 from rag.models import Chunk, Document, DocumentContent
 from rag.search_sql import vector_literal
-from runs.pubsub import sync_client
 from runtime.errors import DocumentError, EmbeddingDimensionMismatch, EmbeddingError, InputInvalid
 from runtime.rag.embeddings import Embedder
 from runtime.rag.ingest import EmbeddedBatch, Fetch, PreparedDocument, embed_chunks, fetch_source, prepare_document
@@ -121,7 +121,7 @@ def _report_progress(document: Document, revision: int, done: int, total: int) -
 def publish_event(kb_id: str, event: dict) -> None:
     """Best-effort live notice for followers of a knowledge base (the document row is the record)."""
     try:
-        sync_client().publish(f"kb-events:{kb_id}", json.dumps(event, separators=(",", ":")))
+        redis_client().publish(f"kb-events:{kb_id}", json.dumps(event, separators=(",", ":")))
     except redis.RedisError as exc:
         logger.warning("could not publish %s for %s: %s", event.get("type"), kb_id, exc)
 

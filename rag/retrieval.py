@@ -14,19 +14,17 @@ queries for a knowledge base on the local model loads that model (once) at its f
 """
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections
-
+from agent_platform.api.errors import FieldError, ServiceUnavailable
+from agent_platform.thread_connections import closing_thread_connections
 from rag import search_sql, selectors
 from rag.embedders import knowledge_base_embedder
 from rag.models import KnowledgeBase
 from rag.vector_index import DEFAULT_EF_SEARCH
-from runtime.errors import InputInvalid, KnowledgeBaseNotFound, ToolError, ToolInputInvalid
+from runtime.errors import EmbeddingError, InputInvalid, KnowledgeBaseNotFound, ToolError, ToolInputInvalid
 from runtime.rag.filters import Condition, parse_filter
 from runtime.rag.hits import Hit
 from runtime.rag.ranking import filter_by_score, fuse_hits, mmr_hits
@@ -54,16 +52,6 @@ class SearchOptions:
         return self
 
 
-@contextmanager
-def _thread_connections() -> Iterator[None]:
-    """Tools and graph nodes call retrievers on pool threads: close what such a thread opened."""
-    try:
-        yield
-    finally:
-        if threading.current_thread() is not threading.main_thread():
-            connections.close_all()
-
-
 class ProjectRetriever:
     """Searches the knowledge bases of one project. Cheap to build: nothing loads until a search."""
 
@@ -81,7 +69,7 @@ class ProjectRetriever:
         a bad filter or option: `ToolInputInvalid`."""
         if project_id is not None and str(project_id) != str(self.project.pk):
             raise ToolError("the retriever belongs to another project", reason="project_mismatch")
-        with _thread_connections():
+        with closing_thread_connections():
             kb = selectors.find_knowledge_base(self.project, knowledge_base)
             if kb is None:
                 raise KnowledgeBaseNotFound(f"no knowledge base {knowledge_base!r} in this project",
@@ -147,3 +135,17 @@ class ProjectRetriever:
         for hit in ranked:
             hit.vector = None
         return ranked
+
+
+def query_hits(kb: KnowledgeBase, query: str, *, top_k: int = 5, filter: dict | None = None, mode: str = "vector",
+               min_score: float | None = None, mmr_lambda: float | None = None,
+               retriever: ProjectRetriever | None = None) -> list[Hit]:
+    """The query playground and API: hits as `Hit`s, errors as API errors naming the field."""
+    retriever = retriever or ProjectRetriever(kb.project)
+    options = SearchOptions(top_k=top_k, filter=filter, mode=mode, min_score=min_score, mmr_lambda=mmr_lambda)
+    try:
+        return retriever.search_knowledge_base(kb, query, options)
+    except InputInvalid as exc:
+        raise FieldError(str(exc.details.get("field") or "body"), exc.message) from None
+    except EmbeddingError as exc:
+        raise ServiceUnavailable(f"the embedding model is unavailable: {exc.message}", code=exc.code) from None

@@ -43,19 +43,3 @@ def get_document(kb: KnowledgeBase, document_id: str) -> Document:
 def chunk_count(kb: KnowledgeBase) -> int:
     return Chunk.objects.filter(knowledge_base=kb).count()
 
-
-def query_hits(kb: KnowledgeBase, query: str, *, top_k: int = 5, filter: dict | None = None, mode: str = "vector",
-               min_score: float | None = None, mmr_lambda: float | None = None, retriever=None) -> list:
-    """The query playground and API: hits as `Hit`s, errors as API errors naming the field."""
-    from agent_platform.api.errors import FieldError, ServiceUnavailable
-    from rag.retrieval import ProjectRetriever, SearchOptions
-    from runtime.errors import EmbeddingError, InputInvalid
-
-    retriever = retriever or ProjectRetriever(kb.project)
-    options = SearchOptions(top_k=top_k, filter=filter, mode=mode, min_score=min_score, mmr_lambda=mmr_lambda)
-    try:
-        return retriever.search_knowledge_base(kb, query, options)
-    except InputInvalid as exc:
-        raise FieldError(str(exc.details.get("field") or "body"), exc.message) from None
-    except EmbeddingError as exc:
-        raise ServiceUnavailable(f"the embedding model is unavailable: {exc.message}", code=exc.code) from None

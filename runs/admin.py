@@ -14,7 +14,8 @@ from django.urls import NoReverseMatch, path
 from django.utils.html import format_html
 
 from accounts.admin_scoping import WRITE, ProjectFilter, ProjectScopedAdmin, admin_url, projects_where, user_can
-from agent_platform.api.errors import ApiError, Conflict
+from agent_platform.api.errors import ApiError
+from agent_platform.service_errors import StateConflict
 from runs import selectors, services, viewer
 from runs.lifecycle import TERMINAL_EVENT
 from runs.models import Event, Run
@@ -100,7 +101,7 @@ class RunAdmin(ProjectScopedAdmin):
             try:
                 services.cancel_run(run=run)
                 cancelled += 1
-            except Conflict:  # already finished
+            except StateConflict:  # already finished
                 skipped += 1
         self.message_user(request, f"Cancellation requested for {cancelled} run(s); {skipped} skipped "
                                    "(finished, or not yours to cancel).", messages.INFO)
@@ -155,6 +156,6 @@ class RunAdmin(ProjectScopedAdmin):
         try:
             services.cancel_run(run=run)
             self.message_user(request, f"Cancellation of {run.pk} requested.", messages.SUCCESS)
-        except Conflict as error:
+        except StateConflict as error:
             self.message_user(request, str(error.detail), messages.WARNING)
         return HttpResponseRedirect(admin_url(run))

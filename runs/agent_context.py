@@ -4,22 +4,22 @@ Shared by agent runs and by workflow Agent nodes."""
 from __future__ import annotations
 
 from runs.leases import RunControl
+from runs.model_config import response_cache, router_for
 from runtime.agent.context import AgentContext
+from tools.resolution import tool_services, toolset_for
 
 
 def agent_context(run, body: dict, *, store, control: RunControl, secrets: dict[str, str],
                   node_id: str | None = None, parent_span_id: str | None = None) -> AgentContext:
-    from runs.model_config import response_cache, router_for
-    from tools.resolution import tool_services, toolset_for
-
     project = run.project
+    router = router_for(project, body, secrets)
     return AgentContext(
         run_id=run.pk if node_id is None else f"{run.pk}:{node_id}",
-        router=router_for(project, body, secrets),
+        router=router,
         tools=toolset_for(project, body.get("tools", []), secrets=secrets),
         sink=store, tracer=store, checkpoints=store, ledger=store, cancel=control, secrets=secrets,
         services=tool_services(project, run=run),
         project_id=project.pk, node_id=node_id, parent_span_id=parent_span_id,
-        cache=response_cache() if body.get("cache") else None,
+        cache=response_cache(project, router) if body.get("cache") else None,
         deadline=control.deadline,
     )

@@ -75,7 +75,7 @@ def _run_engine(run: Run, store: RunStore, control: leases.RunControl, secrets: 
         return WAITING
     except (errors.Cancelled, errors.RunTimedOut) as stop:
         return _stopped(run, store, control, stop)
-    except errors.RuntimeError_ as failure:
+    except errors.PlatformError as failure:
         if dependencies.is_transient(failure):
             raise dependencies.DependencyLost(failure) from failure
         if control.reason in ("cancelled", "timed_out"):

@@ -71,6 +71,6 @@ class RedisResponseCache:
 
 
 def response_cache() -> RedisResponseCache:
-    from runs.pubsub import sync_client
+    from agent_platform.redis_client import redis_client
 
-    return RedisResponseCache(sync_client())
+    return RedisResponseCache(redis_client())

@@ -4,40 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from typing import Any
 
-import redis
 import redis.asyncio as aioredis
-from django.conf import settings
 
-_client: redis.Redis | None = None
-_client_lock = threading.Lock()
+from agent_platform.redis_client import async_redis_client, redis_client
 
 
 def channel(run_id: str) -> str:
     return f"run-events:{run_id}"
 
 
-def sync_client() -> redis.Redis:
-    global _client
-    if _client is None:
-        with _client_lock:
-            if _client is None:
-                _client = redis.Redis.from_url(settings.REDIS_URL)
-    return _client
-
-
 def publish(run_id: str, events: list[dict[str, Any]]) -> None:
     """Publish one batch of (already stored) events to live followers."""
     if events:
-        sync_client().publish(channel(run_id), json.dumps(events, separators=(",", ":")))
+        redis_client().publish(channel(run_id), json.dumps(events, separators=(",", ":")))
 
 
 class EventHub:
     """One Redis subscription connection per process (per event loop), fanned out to queues."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str | None = None) -> None:
         self._url = url
         self._queues: dict[str, set[asyncio.Queue]] = {}
         self._pubsub: aioredis.client.PubSub | None = None
@@ -48,7 +35,7 @@ class EventHub:
         queue: asyncio.Queue = asyncio.Queue()
         async with self._lock:
             if self._pubsub is None:
-                client = aioredis.Redis.from_url(self._url)
+                client = async_redis_client(self._url)
                 self._pubsub = client.pubsub(ignore_subscribe_messages=True)
             first = run_id not in self._queues
             self._queues.setdefault(run_id, set()).add(queue)
@@ -88,5 +75,5 @@ def hub() -> EventHub:
     """The hub of the running event loop."""
     loop_id = id(asyncio.get_running_loop())
     if loop_id not in _hubs:
-        _hubs[loop_id] = EventHub(settings.REDIS_URL)
+        _hubs[loop_id] = EventHub()
     return _hubs[loop_id]

@@ -1,25 +1,26 @@
-"""Writes for runs: create (validate, store, enqueue), cancel, resume. Transactions live here."""
+"""Writes for runs: create (validate, store, enqueue), cancel, resume. Transactions live here.
+
+Refusals are typed `agent_platform.service_errors` (mapped to problem+json by the API layer)."""
 from __future__ import annotations
 
 from django.db import connection, transaction
 from django.utils import timezone
-from jsonschema import Draft202012Validator
 
-from agent_platform.api.errors import Conflict, FieldError, Unprocessable
+from agent_platform.service_errors import InputRejected, InvalidField, StateConflict
 from agents import selectors as agent_selectors
 from agents.spec import input_schema as agent_input_schema
-from agents.spec import schema_errors
 from runs import event_log, lifecycle, pubsub, queue
 from runs.event_log import PendingEvent
 from runs.models import CANCELLED, QUEUED, WAITING, Run
+from runs.resumption import record_answer
+from runtime.jsonschema_validation import field_errors
+from workflows import selectors as workflow_selectors
 
 
 def _validate_input(schema: dict, data) -> None:
-    errors = schema_errors(Draft202012Validator(schema), data)
+    errors = field_errors(schema, data, prefix="input")
     if errors:
-        raise Unprocessable("The run input does not match the input schema.",
-                            errors={f"input.{k}" if k != "body" else "input": v for k, v in errors.items()},
-                            code="invalid_input")
+        raise InputRejected("The run input does not match the input schema.", errors=errors, code="invalid_input")
 
 
 def append_event(run_id: str, type: str, data: dict) -> None:
@@ -47,9 +48,9 @@ def create_run(*, project, agent: str | None = None, workflow: str | None = None
                parent_run: Run | None = None) -> Run:
     """Pin the exact version, validate the input, store the run, enqueue one job after commit."""
     if bool(agent) == bool(workflow):
-        raise FieldError("agent", "give exactly one of 'agent' or 'workflow'")
+        raise InvalidField("agent", "give exactly one of 'agent' or 'workflow'")
     if version is not None and environment is not None:
-        raise FieldError("version", "give either 'version' or 'environment', not both")
+        raise InvalidField("version", "give either 'version' or 'environment', not both")
     input = {} if input is None else input
     fields = {"project": project, "input": input, "metadata": metadata or {}, "webhook_url": webhook_url or "",
               "parent_run": parent_run}
@@ -60,8 +61,6 @@ def create_run(*, project, agent: str | None = None, workflow: str | None = None
         fields.update(kind="agent", agent=definition, agent_version=pinned, environment=env or "",
                       timeout_s=float(pinned.body.get("limits", {}).get("timeout_s", 300)))
     else:
-        from workflows import selectors as workflow_selectors
-
         definition = workflow_selectors.get_workflow_for_run(project, workflow)
         pinned, env = workflow_selectors.resolve_version(definition, version=version, environment=environment)
         _validate_input(workflow_selectors.input_schema(pinned), input)
@@ -79,7 +78,7 @@ def cancel_run(*, run: Run) -> Run:
     """Cancel now if nobody executes it (queued/waiting); else flag it: the worker's heartbeat
     reads the flag within a second and stops the run (also inside a long model call)."""
     if run.is_terminal:
-        raise Conflict(f"run is already {run.status}", field="status")
+        raise StateConflict(f"run is already {run.status}", field="status")
     with transaction.atomic():
         Run.objects.filter(pk=run.pk).update(cancel_requested=True)
         status = Run.objects.filter(pk=run.pk).values_list("status", flat=True).get()
@@ -93,13 +92,12 @@ def cancel_run(*, run: Run) -> Run:
 def resume_run(*, run: Run, answer: dict) -> Run:
     """Answer a waiting run (human input or tool approval) and put it back on the queue."""
     if run.status != WAITING:
-        raise Conflict(f"run is {run.status}, not waiting", field="status")
-    from runs.resumption import record_answer
+        raise StateConflict(f"run is {run.status}, not waiting", field="status")
 
     with transaction.atomic():
         locked = Run.objects.select_for_update().get(pk=run.pk)
         if locked.status != WAITING:
-            raise Conflict(f"run is {locked.status}, not waiting", field="status")
+            raise StateConflict(f"run is {locked.status}, not waiting", field="status")
         record_answer(locked, answer)  # validates; raises a field error, run stays waiting
         _transition(run.pk, QUEUED, "run.resumed", {"answer": answer}, waiting_for=None, lease_owner="",
                     lease_expires_at=None, resumed_at=timezone.now())  # paused: nobody holds it

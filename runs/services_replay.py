@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
-from agent_platform.api.errors import Conflict, FieldError
+from agent_platform.service_errors import InvalidField, StateConflict
 from runs.models import FAILED, Checkpoint, Run
 from runs.services import create_run
 from runs.store import NAMESPACED
@@ -28,7 +28,7 @@ PATCH_KEYS = frozenset({"input", "vars", "nodes"})
 
 def _require_workflow(run: Run) -> None:
     if run.kind != "workflow" or run.workflow_version is None:
-        raise Conflict("only workflow runs have node checkpoints to retry or fork from", field="id")
+        raise StateConflict("only workflow runs have node checkpoints to retry or fork from", field="id")
 
 
 def _checkpoints(run: Run) -> tuple[list[dict[str, Any]], Rows]:
@@ -52,14 +52,14 @@ def retry_run(*, run: Run, from_node: str | None = None) -> Run:
     """A new run of a failed workflow run that reuses every completed node's output."""
     _require_workflow(run)
     if run.status != FAILED:
-        raise Conflict(f"only failed runs can be retried; this one is {run.status}", field="status")
+        raise StateConflict(f"only failed runs can be retried; this one is {run.status}", field="status")
     graph = run.workflow_version.body["graph"]
     own, namespaced = _checkpoints(run)
     try:
         kept = retry_deltas(own, from_node=from_node, graph=graph)
         dropped = downstream_of(graph, from_node) if from_node else set()
     except InputInvalid as exc:
-        raise FieldError("from_node", exc.message) from None
+        raise InvalidField("from_node", exc.message) from None
     completed = {str(delta.get("node")) for _, delta in kept if delta.get("kind") == NODE}
     progress = [(key, delta) for key, delta in namespaced
                 if _sub_run_path(key) not in completed and top_level_id(_sub_run_path(key)) not in dropped]
@@ -73,13 +73,13 @@ def fork_run(*, run: Run, checkpoint: int, state_patch: dict[str, Any] | None = 
     if state_patch is not None:
         unknown = sorted(set(state_patch) - PATCH_KEYS)
         if unknown:
-            raise FieldError(f"state_patch.{unknown[0]}", f"a state patch edits {', '.join(sorted(PATCH_KEYS))}")
+            raise InvalidField(f"state_patch.{unknown[0]}", f"a state patch edits {', '.join(sorted(PATCH_KEYS))}")
         if "input" in state_patch and not isinstance(state_patch["input"], dict):
-            raise FieldError("state_patch.input", "must be an object (merged into the run's input)")
+            raise InvalidField("state_patch.input", "must be an object (merged into the run's input)")
     try:
         kept = fork_deltas(_checkpoints(run)[0], checkpoint, state_patch)
     except InputInvalid as exc:
-        raise FieldError("checkpoint", exc.message) from None
+        raise InvalidField("checkpoint", exc.message) from None
     patched_input = (state_patch or {}).get("input")
     new_input = _deep_merge(run.input, patched_input) if patched_input and isinstance(run.input, dict) else run.input
     return _replay(run, kept, input=new_input)

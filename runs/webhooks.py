@@ -16,7 +16,7 @@ import time
 import django_rq
 from rq import Retry
 
-from runs.pubsub import sync_client
+from agent_platform.redis_client import redis_client
 
 logger = logging.getLogger(__name__)
 RETRY_INTERVALS = [1, 5, 30, 120, 600]
@@ -25,7 +25,7 @@ SIGNING_SECRET = "WEBHOOK_SIGNING_SECRET"
 
 def notify(run, event_type: str) -> None:
     if run.webhook_url:
-        django_rq.get_queue("default", connection=sync_client()).enqueue("runs.webhooks.deliver", run.pk, event_type,
+        django_rq.get_queue("default", connection=redis_client()).enqueue("runs.webhooks.deliver", run.pk, event_type,
                                                retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
                                                result_ttl=0, failure_ttl=7 * 86_400)
 

@@ -5,8 +5,9 @@ Errors are raised by the engine and mapped to HTTP / run errors once, by the Dja
 from __future__ import annotations
 
 
-class RuntimeError_(Exception):
-    """Base of every engine error."""
+class PlatformError(Exception):
+    """Base of every typed error of the platform: the engine's (here) and the services' refusals
+    (`agent_platform.service_errors`)."""
 
     code = "runtime_error"
     retryable = False
@@ -21,7 +22,7 @@ class RuntimeError_(Exception):
 
 
 # --- models -----------------------------------------------------------------
-class ModelError(RuntimeError_):
+class ModelError(PlatformError):
     code = "model_error"
 
 
@@ -64,7 +65,7 @@ class ModelUnavailable(ModelError):
 
 
 # --- tools ------------------------------------------------------------------
-class ToolError(RuntimeError_):
+class ToolError(PlatformError):
     code = "tool_error"
 
 
@@ -126,7 +127,7 @@ class SandboxLimitExceeded(ToolError):
 
 
 # --- runs -------------------------------------------------------------------
-class RunAborted(RuntimeError_):
+class RunAborted(PlatformError):
     """Base of errors that end a run without it being the model's or a tool's fault."""
 
     code = "run_aborted"
@@ -154,27 +155,27 @@ class TooManyToolErrors(RunAborted):
     code = "tool_error_limit_exceeded"
 
 
-class GuardrailBlocked(RuntimeError_):
+class GuardrailBlocked(PlatformError):
     code = "guardrail_blocked"
 
 
-class OutputInvalid(RuntimeError_):
+class OutputInvalid(PlatformError):
     """The final answer failed its output schema, also after the repair turn."""
 
     code = "output_invalid"
 
 
-class InputInvalid(RuntimeError_):
+class InputInvalid(PlatformError):
     code = "input_invalid"
 
 
-class AgentSpecInvalid(RuntimeError_):
+class AgentSpecInvalid(PlatformError):
     """An agent definition the engine cannot run (unknown tool, unknown guardrail type, ...)."""
 
     code = "agent_spec_invalid"
 
 
-class WaitingForInput(RuntimeError_):
+class WaitingForInput(PlatformError):
     """Raised inside the engine to pause a run (human input, tool approval).
 
     Not a failure: the executor catches it, checkpoints, and sets the run to `waiting`.
@@ -188,7 +189,7 @@ class WaitingForInput(RuntimeError_):
         self.prompt = prompt or {}
 
 
-class Handoff(RuntimeError_):
+class Handoff(PlatformError):
     """Raised by a handoff tool to end an agent's loop and pass control to another agent
     (multi-agent workflows). Not a failure: the agent loop returns with `handoff` set."""
 
@@ -201,7 +202,7 @@ class Handoff(RuntimeError_):
 
 
 # --- workflows (runtime.graph) ---------------------------------------------
-class GraphInvalid(RuntimeError_):
+class GraphInvalid(PlatformError):
     """A workflow graph failed validation or compilation; `errors` lists what and where."""
 
     code = "graph_invalid"
@@ -212,26 +213,26 @@ class GraphInvalid(RuntimeError_):
         self.errors = errors
 
 
-class ExpressionInvalid(RuntimeError_):
+class ExpressionInvalid(PlatformError):
     """A state-mapping expression, template or condition does not parse."""
 
     code = "expression_invalid"
 
 
-class NodeFailed(RuntimeError_):
+class NodeFailed(PlatformError):
     """A workflow node failed without an error route; `cause` is the node's own error."""
 
     code = "node_failed"
 
     def __init__(self, node_id: str, cause: BaseException) -> None:
-        cause_dict = cause.to_dict() if isinstance(cause, RuntimeError_) else {
+        cause_dict = cause.to_dict() if isinstance(cause, PlatformError) else {
             "type": type(cause).__name__, "message": str(cause)[:500]}
         super().__init__(f"node {node_id} failed: {cause_dict['message']}", node=node_id, cause=cause_dict)
         self.node_id = node_id
         self.cause = cause
 
 
-class NodeTimeout(RuntimeError_):
+class NodeTimeout(PlatformError):
     code = "node_timeout"
     retryable = True
 
@@ -244,18 +245,18 @@ class NodeOutputInvalid(OutputInvalid):
     code = "node_output_invalid"
 
 
-class LoopLimitExceeded(RuntimeError_):
+class LoopLimitExceeded(PlatformError):
     code = "loop_limit_exceeded"
 
 
-class NodeServiceMissing(RuntimeError_):
+class NodeServiceMissing(PlatformError):
     """A node needs a service (agents, models, tools, retriever, code) the run was not given."""
 
     code = "node_service_missing"
 
 
 # --- documents (RAG ingestion) ----------------------------------------------
-class DocumentError(RuntimeError_):
+class DocumentError(PlatformError):
     """A document cannot be ingested; the message says why, for the document's `error` field."""
 
     code = "document_error"
@@ -296,7 +297,7 @@ class KnowledgeBaseNotFound(ToolError):
 
 
 # --- embeddings -------------------------------------------------------------
-class EmbeddingError(RuntimeError_):
+class EmbeddingError(PlatformError):
     code = "embedding_error"
 
 

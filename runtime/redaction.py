@@ -1,13 +1,20 @@
-"""Removing secrets from text and JSON-like data: log lines, run events, traces, errors.
+"""Removing secrets from text and JSON-like data: log lines, run events, traces, errors, tool outputs.
 
-Two sources: values the process knows are secret (registered when a project secret is created
-or decrypted) and common credential patterns (bearer tokens, API keys, `password=...`).
+Two sources: values known to be secret and common credential patterns (bearer tokens, API keys,
+`password=...`). `SecretRedactor` replaces a given set of values (and their URL-encoded forms: a
+secret substituted into a URL comes back encoded) — an HTTP tool uses one for the secrets its call
+used. `Redactor` (the process-wide `redactor`) adds the values the process registered (every project
+secret created or decrypted) and the patterns, for logs, events and traces.
 """
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote, quote_plus
+
+from runtime.errors import PlatformError
 
 MASK = "[REDACTED]"
 _MIN_SECRET_LEN = 4
@@ -24,6 +31,50 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
                 r"(\"?'?\s*[:=]\s*\"?'?)([^\s\"',;&}]{3,})"), r"\1\2" + MASK),
     (re.compile(r"(?i)(://[^:/\s@]+:)([^@/\s]{3,})(@)"), r"\1" + MASK + r"\3"),  # user:pass@ in URLs
 ]
+
+
+class SecretRedactor:
+    """Replaces secret values (and their URL-encoded forms) with `[REDACTED]` in any JSON value."""
+
+    def __init__(self, secret_values: Iterable[str] = ()) -> None:
+        forms: set[str] = set()
+        for value in secret_values:
+            if value:
+                forms.update({value, quote(value, safe=""), quote_plus(value), quote(value)})
+        # Longest first, so a secret that contains another is replaced whole.
+        self._forms = sorted(forms, key=len, reverse=True)
+
+    def __bool__(self) -> bool:
+        return bool(self._forms)
+
+    def text(self, text: str) -> str:
+        for form in self._forms:
+            if form in text:
+                text = text.replace(form, MASK)
+        return text
+
+    def value(self, value: Any) -> Any:
+        """A copy of `value` with every string (keys included) redacted."""
+        if not self._forms:
+            return value
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.text(str(k)): self.value(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.value(v) for v in value]
+        return value
+
+    def error(self, exc: PlatformError) -> PlatformError:
+        """Redact an error's message and details in place and return it."""
+        if self._forms:
+            exc.message = self.text(exc.message)
+            exc.args = (exc.message,)
+            exc.details = self.value(dict(exc.details))
+            # A chained library exception may quote the URL or headers: drop it.
+            exc.__cause__ = None
+            exc.__suppress_context__ = True
+        return exc
 
 
 class Redactor:
@@ -67,16 +118,15 @@ class Redactor:
 
     def redact_data(self, data: Any, extra: set[str] | None = None) -> Any:
         """A copy of JSON-like data with every string redacted (keys are kept)."""
+        return self._redact_data(data, SecretRedactor(v for v in extra or () if len(v) >= _MIN_SECRET_LEN))
+
+    def _redact_data(self, data: Any, known: SecretRedactor) -> Any:
         if isinstance(data, str):
-            text = self.redact(data)
-            for value in extra or ():
-                if value and len(value) >= _MIN_SECRET_LEN:
-                    text = text.replace(value, MASK)
-            return text
+            return known.text(self.redact(data))
         if isinstance(data, dict):
-            return {k: self.redact_data(v, extra) for k, v in data.items()}
+            return {k: self._redact_data(v, known) for k, v in data.items()}
         if isinstance(data, (list, tuple)):
-            return [self.redact_data(v, extra) for v in data]
+            return [self._redact_data(v, known) for v in data]
         return data
 
 

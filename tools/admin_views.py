@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from accounts.admin_scoping import WRITE, admin_url, user_can
 from agent_platform.api.errors import ApiError
+from agent_platform.service_errors import ServiceError
 from runtime.errors import ToolError
 from runtime.tools.registry import BUILTIN_NAMES
 from tools import mcp_services, playground, services
@@ -110,7 +111,7 @@ def decide_view(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
         answer = {"approve": form.cleaned_data["approve"], "reason": form.cleaned_data["reason"]}
         try:
             resume_run(run=run, answer=answer)
-        except ApiError as error:
+        except (ApiError, ServiceError) as error:
             add_api_errors(form, error)
         else:
             verdict = "Approved" if answer["approve"] else "Rejected"

@@ -7,15 +7,16 @@ stopped at exit). The tool's spec always carries the custom tool's stored name a
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from runtime.tools.base import Tool
+from runtime.tools.base import Tool, ToolSpec
 from runtime.tools.http_endpoint import tool_from_config
 from runtime.tools.mcp import MCPTool
 from runtime.tools.openapi import OpenAPIOperation
-from tools.http_timeouts import with_http_timeout
 from tools.idempotency_keys import KeyedHttpTool
-from tools.models import MCP, OPENAPI, CustomTool, CustomToolVersion, McpServer
+from tools.mcp_commands import check_stdio_command
+from tools.models import MCP, OPENAPI, STDIO, CustomTool, CustomToolVersion, McpServer
 from tools.tool_overrides import with_spec
 
 ENDPOINT_FIELDS = ("method", "url", "headers", "query", "header_params", "body_field", "rest")
@@ -36,20 +37,35 @@ def http_tool_config(*, name: str, description: str, kind: str, body: dict[str, 
             "input_schema": body.get("input_schema"), **call}
 
 
-def build_tool(tool: CustomTool, version: CustomToolVersion) -> Tool:
-    """The runtime Tool for `version` of `tool`, with its rate limit in the spec (not yet enforced:
-    `tools.resolution` wraps every resolved tool in its limit)."""
+@dataclass(frozen=True)
+class BuiltTool:
+    """A custom tool version's runtime Tool (its spec: stored name, description, rate limit) and the
+    HTTP timeout it is configured with (None for MCP tools and HTTP tools without one). The policies
+    are not applied here: `tools.resolution.resolve_tool` composes them for every tool."""
+
+    tool: Tool
+    timeout_s: float | None = None
+
+    @property
+    def spec(self) -> ToolSpec:
+        return self.tool.spec
+
+
+def build_tool(tool: CustomTool, version: CustomToolVersion) -> BuiltTool:
+    """The runtime Tool for `version` of `tool` (see `BuiltTool`)."""
     body = version.body
     built: Tool
+    timeout_s = None
     if tool.kind == MCP:
         built = _mcp_tool(tool, body)
     else:
         http = tool_from_config(http_tool_config(name=tool.name, description=tool.description, kind=tool.kind,
                                                  body=body))
         template = body.get("idempotency_key_template")
-        built = with_http_timeout(KeyedHttpTool(http, template) if template else http, body.get("timeout_s"))
-    return with_spec(built, name=tool.name, description=tool.description or built.spec.description,
-                     rate_limit_per_min=body.get("rate_limit_per_min"))
+        built = KeyedHttpTool(http, template) if template else http
+        timeout_s = body.get("timeout_s")
+    return BuiltTool(with_spec(built, name=tool.name, description=tool.description or built.spec.description,
+                               rate_limit_per_min=body.get("rate_limit_per_min")), timeout_s)
 
 
 def mcp_tool_info(body: dict[str, Any], description: str) -> dict[str, Any]:
@@ -63,4 +79,6 @@ def _mcp_tool(tool: CustomTool, body: dict[str, Any]) -> Tool:
     server = tool.mcp_server
     if server is None or server.pk != body["server"]:
         server = McpServer.objects.get(project_id=tool.project_id, pk=body["server"])
+    if server.transport == STDIO:
+        check_stdio_command(server.command)  # an operator may have withdrawn the command since
     return MCPTool.from_config(server.runtime_config(), mcp_tool_info(body, tool.description))

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from runtime.errors import ToolNotFound
-from runtime.tools.base import Tool
-from tools.building import build_tool
+from tools.building import BuiltTool, build_tool
 from tools.models import CustomTool, CustomToolVersion
 
 
-def lookup(project, name: str, *, secrets: dict[str, str], version: int | None = None) -> Tool | None:
-    """The project's custom tool named `name` at `version` (default: the latest) as a runtime Tool,
+def lookup(project, name: str, *, secrets: dict[str, str], version: int | None = None) -> BuiltTool | None:
+    """The project's custom tool named `name` at `version` (default: the latest), built,
     or None if the project has no such tool (or it has no version yet). A pinned version that does
     not exist raises `ToolNotFound`. Secrets are not needed to build a tool: each call gets them in
     its `ToolContext`."""

@@ -10,29 +10,17 @@ error (`tool_rate_limited`, retryable) and the playground answers 429.
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 import redis
-from django.conf import settings
 
+from agent_platform.redis_client import redis_client
 from runtime.errors import ToolError, ToolRateLimited
 from runtime.tools.base import Tool, ToolContext
 
 WINDOW_S = 60
-_client: redis.Redis | None = None
-_lock = threading.Lock()
-
-
-def redis_client() -> redis.Redis:
-    global _client
-    if _client is None:
-        with _lock:
-            if _client is None:
-                _client = redis.Redis.from_url(settings.REDIS_URL)
-    return _client
 
 
 class RateLimiter:

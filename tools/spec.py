@@ -16,11 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
 from agent_platform.api.errors import ApiError
-from agents.spec import schema_errors
+from runtime.jsonschema_validation import field_errors, schema_problems
 from runtime.tools.http import METHODS
 from tools.models import HTTP, MCP, OPENAPI
 
@@ -88,8 +85,7 @@ MCP_BODY: dict[str, Any] = {
     },
 }
 
-_VALIDATORS = {kind: Draft202012Validator(schema) for kind, schema in
-               ((HTTP, HTTP_BODY), (OPENAPI, OPENAPI_BODY), (MCP, MCP_BODY))}
+_BODY_SCHEMAS = {HTTP: HTTP_BODY, OPENAPI: OPENAPI_BODY, MCP: MCP_BODY}
 
 
 def validate_tool_body(kind: str, body: Any) -> dict:
@@ -97,13 +93,12 @@ def validate_tool_body(kind: str, body: Any) -> dict:
     naming the fields (`url`, `retry.max_attempts`, `input_schema`, ...)."""
     if not isinstance(body, dict):
         raise ApiError("The version body must be a JSON object.", field="body")
-    errors = schema_errors(_VALIDATORS[kind], body)
+    errors = field_errors(_BODY_SCHEMAS[kind], body)
     for field in ("input_schema", "output_schema"):
         if isinstance(body.get(field), dict) and field not in errors:
-            try:
-                Draft202012Validator.check_schema(body[field])
-            except SchemaError as exc:
-                errors[field] = [f"not a valid JSON Schema: {exc.message}"]
+            problems = schema_problems(body[field])
+            if problems:
+                errors[field] = [f"not a valid JSON Schema: {problems[0]}"]
     if not errors:
         errors = _build_errors(kind, body)
     if errors:

@@ -27,8 +27,7 @@ def validate_references(project, body: dict[str, Any]) -> None:
 
 def tool_config_problems(project, name: str, config: dict[str, Any]) -> list[str]:
     """Why a node's per-call config cannot configure tool `name` (only built-ins take one)."""
-    from tools.resolution import resolve_tool
-    from workflows.adapters.tools import split_side_effect
+    from tools.resolution import resolve_tool, split_side_effect
 
     try:
         _, rest = split_side_effect(config)

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
 from agent_platform.api.errors import ApiError
-from agents.spec import schema_errors
 from runtime.graph import GraphError, validate_graph
+from runtime.jsonschema_validation import field_errors, schema_problems
 
 DEFAULT_INPUT_SCHEMA: dict[str, Any] = {"type": "object"}
 DEFAULT_LIMITS: dict[str, Any] = {"max_steps": 10_000, "timeout_s": 3600, "max_parallel": 8}
@@ -32,7 +29,6 @@ BODY_SCHEMA: dict[str, Any] = {
             "max_parallel": {"type": "integer", "minimum": 1, "maximum": 64}}},
     },
 }
-_BODY_VALIDATOR = Draft202012Validator(BODY_SCHEMA)
 
 
 def graph_error_key(error: GraphError) -> str:
@@ -54,16 +50,15 @@ def validate_workflow_body(body: Any) -> dict[str, Any]:
     """Check a version body (shape, graph, input schema); return it normalised (limits filled in)."""
     if not isinstance(body, dict):
         raise ApiError("The version body must be a JSON object.", field="body")
-    errors = schema_errors(_BODY_VALIDATOR, body)
+    errors = field_errors(BODY_SCHEMA, body)
     for key in sorted(set(body) - set(BODY_SCHEMA["properties"])):
         errors[key] = [f"Unknown field; a version body has {', '.join(BODY_SCHEMA['properties'])}."]
     if "graph" in body and "graph" not in errors:
         errors.update(graph_errors(body["graph"]))
     if "input_schema" in body and "input_schema" not in errors:
-        try:
-            Draft202012Validator.check_schema(body["input_schema"])
-        except SchemaError as exc:
-            errors["input_schema"] = [f"not a valid JSON Schema: {exc.message}"]
+        problems = schema_problems(body["input_schema"])
+        if problems:
+            errors["input_schema"] = [f"not a valid JSON Schema: {problems[0]}"]
     if errors:
         raise ApiError("The workflow version is invalid.", errors=errors, code="invalid_workflow_version")
     normalised = dict(body)

@@ -1,7 +1,8 @@
 """Errors as `application/problem+json` (RFC 9457): `{type, title, status, detail, errors}`.
 
-Services raise the exceptions below (or DRF's); `problem_exception_handler` maps every
-exception to a problem response once. `ApiErrorMiddleware` covers what DRF never sees:
+Services raise the typed errors of `agent_platform.service_errors` (some still raise the
+`ApiError`s below, or DRF's); `problem_exception_handler` maps every exception to a problem
+response once. `ApiErrorMiddleware` covers what DRF never sees:
 unmatched URLs and unexpected exceptions (a 500 without a traceback in the body).
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from agent_platform import service_errors
 from agent_platform.outages import is_dependency_outage
 
 logger = logging.getLogger("agent_platform.api")
@@ -91,12 +93,28 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
+# A service error's class decides the status; its message, code and field errors pass unchanged.
+_SERVICE_ERROR_STATUS: tuple[tuple[type[service_errors.ServiceError], type[ApiError]], ...] = (
+    (service_errors.ObjectNotFound, NotFound),
+    (service_errors.StateConflict, Conflict),
+    (service_errors.InputRejected, Unprocessable),
+    (service_errors.ServiceError, ApiError),
+)
+
+
+def _from_service_error(exc: service_errors.ServiceError) -> ApiError:
+    api_class = next(api for domain, api in _SERVICE_ERROR_STATUS if isinstance(exc, domain))
+    return api_class(exc.message, errors=exc.errors, code=exc.code)
+
+
 def _to_api_exception(exc: Exception) -> exceptions.APIException | None:
     if is_dependency_outage(exc):  # PostgreSQL/Redis down or the pool exhausted: retry, not a bug
         unavailable = ServiceUnavailable("A backing service (database or queue) is unavailable; retry shortly.",
                                          code="dependency_unavailable")
         unavailable.wait = 2
         return unavailable
+    if isinstance(exc, service_errors.ServiceError):
+        return _from_service_error(exc)
     if isinstance(exc, Http404):
         return NotFound("Not found.")
     if isinstance(exc, DjangoPermissionDenied):

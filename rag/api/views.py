@@ -12,7 +12,7 @@ from agent_platform.api.errors import ApiError, FieldError
 from agent_platform.api.idempotency import idempotent
 from agent_platform.api.serializers import validated
 from agent_platform.api.views import ProjectAPIView
-from rag import selectors, services
+from rag import retrieval, selectors, services
 from rag.api import serializers as s
 
 MULTIPART_SLACK = 64 * 1024  # form fields and boundaries around the file
@@ -154,7 +154,7 @@ class KnowledgeBaseQuery(ProjectAPIView):
     def post(self, request, kb_id: str):
         kb = selectors.get_knowledge_base(request.project, kb_id)
         data = validated(s.QueryIn, request.data)
-        hits = selectors.query_hits(kb, data["query"], top_k=data["top_k"], filter=data.get("filter"),
+        hits = retrieval.query_hits(kb, data["query"], top_k=data["top_k"], filter=data.get("filter"),
                                     mode=data["mode"], min_score=data.get("min_score"),
                                     mmr_lambda=data.get("mmr_lambda"))
         return Response({"data": [hit.to_dict() for hit in hits]})

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from runtime.agent.context import AgentContext
 from runtime.agent.spec import AgentSpec
-from runtime.errors import Cancelled
+from runtime.errors import Cancelled, PlatformError
 from runtime.events import traced
 from runtime.models.base import ChatModel, DeltaCallback, Message, ModelRequest, ModelResponse, ToolSchema, Usage
 from runtime.models.pricing import PriceTable
@@ -84,6 +84,14 @@ def _calls() -> concurrent.futures.ThreadPoolExecutor:
     return _pool
 
 
+def model_retry_data(ref: str, attempt: int, exc: BaseException, delay_s: float) -> dict[str, Any]:
+    """The data of a `model.retry` event: which model, the failed attempt, its error code and
+    message, and the wait before the next attempt."""
+    code = exc.code if isinstance(exc, PlatformError) else type(exc).__name__
+    message = exc.message if isinstance(exc, PlatformError) else str(exc)
+    return {"model": ref, "attempt": attempt, "error": code, "message": message[:500], "delay_s": round(delay_s, 3)}
+
+
 class ModelCaller:
     """Calls the agent's model refs for one run and reports each attempt."""
 
@@ -104,7 +112,8 @@ class ModelCaller:
         routed = interruptible(lambda: ctx.router.complete_with_fallbacks(
             spec.model_refs, request, policy=spec.retry, run_attempt=self._attempt,
             cache=ctx.cache if spec.response_cache else None, cache_ttl_s=spec.cache_ttl_s,
-            sleep=ctx.sleep, clock=ctx.clock, rng=ctx.rng, deadline=deadline, cancel=ctx.cancel), ctx.cancel)
+            sleep=ctx.sleep, clock=ctx.clock, rng=ctx.rng, deadline=deadline, cancel=ctx.cancel,
+            on_retry=self._report_retry), ctx.cancel)
         if routed.cached:
             self._report_cached(routed.ref, routed.response)
             return ModelTurn(routed.response, routed.ref, 0.0, cached=True)
@@ -135,6 +144,11 @@ class ModelCaller:
             emit("model.completed", _completed_data(ref, response, cost, latency_ms, False),
                  node_id=node_id, span_id=span_id)
             return response
+
+    def _report_retry(self, ref: str, attempt: int, exc: BaseException, delay_s: float) -> None:
+        """`model.retry`: attempt `attempt` on `ref` failed with a retryable error; the next follows
+        after `delay_s` (on the run's event stream like every other step)."""
+        self.ctx.sink.emit("model.retry", model_retry_data(ref, attempt, exc, delay_s), node_id=self.ctx.node_id)
 
     def _report_cached(self, ref: str, response: ModelResponse) -> None:
         ctx = self.ctx

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from runtime.agent.retry import Backoff
 from runtime.models.base import Message, Usage
+from runtime.retry import Backoff
 
 
 @dataclass(frozen=True)

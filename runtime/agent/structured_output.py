@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from runtime.agent.schema import schema_errors
+from runtime.jsonschema_validation import error_messages
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 
@@ -20,7 +20,7 @@ def parse_answer(text: str, schema: dict[str, Any]) -> tuple[Any, list[str]]:
         value = json.loads(candidate)
     except json.JSONDecodeError as exc:
         return None, [f"(root): the answer is not valid JSON ({exc.msg} at position {exc.pos})"]
-    return value, schema_errors(schema, value)
+    return value, error_messages(schema, value)
 
 
 def repair_prompt(errors: list[str], schema: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runtime.agent.context import AgentContext
-from runtime.errors import Handoff, RuntimeError_, ToolNotFound
+from runtime.errors import Handoff, PlatformError, ToolNotFound
 from runtime.models.base import Message, ToolCall
 from runtime.tools.base import Tool, ToolContext
 from runtime.tools.executor import ToolOutcome, call_tool
@@ -77,7 +77,7 @@ class ToolRunner:
     def _safe_call(self, call: ToolCall, turn: int, index: int) -> ToolOutcome | BaseException:
         try:
             return self._call(call, turn, index)
-        except RuntimeError_ as exc:  # control flow (waiting, handoff, cancelled): decided by run()
+        except PlatformError as exc:  # control flow (waiting, handoff, cancelled): decided by run()
             return exc
 
     def _call(self, call: ToolCall, turn: int, index: int) -> ToolOutcome:

@@ -7,7 +7,7 @@ from typing import Any
 
 from runtime.errors import InputInvalid
 from runtime.graph.checkpoints import RESUME
-from runtime.graph.schemas import check_value
+from runtime.jsonschema_validation import error_messages
 
 _ITERATION = re.compile(r"\[\d+\]$")
 
@@ -38,7 +38,7 @@ def check_resume_input(graph: dict[str, Any], node_path: str, value: Any) -> lis
     if node.get("type") != "human":
         raise InputInvalid(f"node {node_path!r} is not a human input node", field="node")
     schema = (node.get("config") or {}).get("input_schema") or {"type": "object"}
-    return check_value(schema, value)
+    return error_messages(schema, value, limit=5)
 
 
 def resume_delta(node_path: str, value: Any) -> tuple[str, dict[str, Any]]:

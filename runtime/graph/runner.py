@@ -2,14 +2,16 @@
 timeouts. Returns an outcome for the scheduler, which settles it (checkpoint, routing)."""
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from runtime.errors import Cancelled, NodeTimeout, RunAborted, RunTimedOut, RuntimeError_, WaitingForInput
+from runtime.errors import NodeTimeout, PlatformError, RunAborted, RunTimedOut, WaitingForInput
 from runtime.events import Span
 from runtime.graph.context import NodeContext, RunContext, ScopeWaiting
+from runtime.retry import Backoff, pause, retry_call
 
 if TYPE_CHECKING:
     from runtime.graph.compiled import CompiledNode
@@ -20,7 +22,7 @@ Outcome = tuple[str, Any, "str | None", float]  # (kind, result | error | prompt
 
 def error_dict(exc: BaseException) -> dict[str, Any]:
     """The JSON form of any error, for events and state records."""
-    if isinstance(exc, RuntimeError_):
+    if isinstance(exc, PlatformError):
         return exc.to_dict()
     return {"type": type(exc).__name__, "message": str(exc)[:500]}
 
@@ -64,27 +66,32 @@ def execute_node(run: RunContext, node: CompiledNode, path: str, inputs: dict[st
 
 
 def _attempts(run: RunContext, node: CompiledNode, inputs: dict[str, Any], ctx: NodeContext) -> Any:
+    """The node's attempts under its retry policy (`runtime.retry`: exponential, no jitter, a failure's
+    `retry_after` as the floor); each retry is announced by `node.retrying`."""
     policy = node.retry
-    attempt = 1
-    while True:
-        ctx.attempt = attempt
-        try:
-            return _call(run, node, inputs, ctx)
-        except (WaitingForInput, RunAborted):
-            raise
-        except Exception as exc:
-            if attempt >= policy.max_attempts or not _retryable(exc, node):
-                raise
-            delay = min(policy.backoff_s * 2 ** (attempt - 1), policy.max_backoff_s)
-            delay = max(delay, float(getattr(exc, "retry_after", None) or 0.0))
-            run.emit("node.retrying", {"attempt": attempt, "error": error_dict(exc), "delay_s": delay},
-                     ctx.path, ctx.span_id)
-            _pause(run, delay)
-            attempt += 1
+
+    def attempt(number: int) -> Any:
+        ctx.attempt = number
+        return _call(run, node, inputs, ctx)
+
+    def announce(number: int, exc: BaseException, delay: float) -> None:
+        run.emit("node.retrying", {"attempt": number, "error": error_dict(exc), "delay_s": delay},
+                 ctx.path, ctx.span_id)
+
+    def timed_out() -> BaseException:
+        return RunTimedOut(f"run exceeded its time limit of {run.limits.timeout_s}s")
+
+    backoff = Backoff(max_attempts=policy.max_attempts, base_s=policy.backoff_s, max_s=policy.max_backoff_s,
+                      jitter=0.0, max_retry_after_s=float("inf"), retry_after="at_least")
+    return retry_call(attempt, policy=backoff, retryable=lambda exc: _retryable(exc, node), on_retry=announce,
+                      wait=functools.partial(pause, cancel=run.cancel, deadline=run.deadline, timed_out=timed_out))
 
 
-def _retryable(exc: Exception, node: CompiledNode) -> bool:
-    """Only errors that say so are retried, and a timed-out side-effecting node never is."""
+def _retryable(exc: BaseException, node: CompiledNode) -> bool:
+    """Only errors that say so are retried, and a timed-out side-effecting node never is; a pause
+    for input or an aborted run is never a failure to retry."""
+    if isinstance(exc, (WaitingForInput, RunAborted)):
+        return False
     if isinstance(exc, NodeTimeout) and node.impl.side_effects:
         return False
     return bool(getattr(exc, "retryable", False))
@@ -127,13 +134,3 @@ def _bounded(fn: Callable[[], Any], timeout: float, path: str, run_bound: bool, 
         raise box["error"]
     return box["value"]
 
-
-def _pause(run: RunContext, delay: float) -> None:
-    """Back off before a retry, still honouring cancellation and the run deadline."""
-    end = time.monotonic() + delay
-    while (left := end - time.monotonic()) > 0:
-        if run.cancel.is_cancelled():
-            raise Cancelled("run cancelled")
-        if run.deadline is not None and time.monotonic() > run.deadline:
-            raise RunTimedOut(f"run exceeded its time limit of {run.limits.timeout_s}s")
-        time.sleep(min(left, 0.05))

@@ -1,57 +1,13 @@
-"""JSON Schema helpers for typed node IO: cached validators, value checks, and the static type
-comparison the graph validator uses between a producer's output and a consumer's input."""
+"""JSON Schema helpers for typed node IO: the static type comparison the graph validator uses between
+a producer's output and a consumer's input. (Validation itself: `runtime.jsonschema_validation`.)"""
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 
 from runtime.graph.expressions import Segment
 
 _JSON_TYPES = frozenset({"object", "array", "string", "number", "integer", "boolean", "null"})
-
-
-@lru_cache(maxsize=1024)
-def _validator_for(schema_json: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema_json))
-
-
-def validator_for(schema: dict[str, Any]) -> Draft202012Validator:
-    """A compiled validator for `schema`, shared by every schema with the same JSON text."""
-    return _validator_for(json.dumps(schema, sort_keys=True, default=str))
-
-
-def schema_problems(schema: Any) -> list[str]:
-    """Why `schema` is not a usable JSON Schema (empty list when it is)."""
-    if not isinstance(schema, dict):
-        return ["must be a JSON Schema object"]
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        return [exc.message]
-    return []
-
-
-def value_errors(validator: Draft202012Validator, value: Any, limit: int = 5) -> list[str]:
-    """Readable errors of `value` against a compiled validator: `field: message`."""
-    errors = []
-    for err in validator.iter_errors(value):
-        where = "/".join(str(p) for p in err.absolute_path) or "(root)"
-        errors.append(f"{where}: {err.message}")
-        if len(errors) >= limit:
-            break
-    return errors
-
-
-def check_value(schema: dict[str, Any] | None, value: Any) -> list[str]:
-    """Validate `value` against `schema` (None = anything goes); returns readable errors."""
-    if schema is None:
-        return []
-    return value_errors(validator_for(schema), value)
 
 
 def declared_types(schema: Any) -> frozenset[str]:

@@ -15,7 +15,7 @@ from typing import Any
 from runtime.errors import ExpressionInvalid, GraphInvalid
 from runtime.graph.nodes import node_class, node_types
 from runtime.graph.nodes.base import ERROR_PORT, NodeType
-from runtime.graph.schemas import validator_for
+from runtime.jsonschema_validation import field_errors
 
 NODE_KEYS = frozenset({"id", "type", "name", "description", "config", "inputs", "retry", "timeout_s", "on_error",
                        "position"})
@@ -151,19 +151,11 @@ def _check_policies(scope: Scope, node_id: str, raw: dict[str, Any]) -> None:
 
 
 def _schema_errors(scope: Scope, node_id: str, field: str, schema: dict[str, Any], value: Any) -> bool:
-    found = False
-    for err in sorted(validator_for(schema).iter_errors(value), key=lambda e: list(map(str, e.absolute_path))):
-        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
-        if err.validator == "required" and isinstance(err.instance, dict):
-            missing = [k for k in err.validator_value if k not in err.instance]
-            path += f".{missing[0]}" if missing else ""
-        elif err.validator == "additionalProperties" and isinstance(err.instance, dict):
-            allowed = set(err.schema.get("properties", {}))
-            extra = sorted(k for k in err.instance if k not in allowed)
-            path += f".{extra[0]}" if extra else ""
-        scope.error(node_id, f"{field}{path}", err.message)
-        found = True
-    return found
+    errors = field_errors(schema, value, prefix=field, name_property=True)
+    for path, messages in errors.items():
+        for message in messages:
+            scope.error(node_id, path, message)
+    return bool(errors)
 
 
 def _check_edges(scope: Scope, edges: Any) -> None:

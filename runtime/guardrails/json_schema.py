@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from runtime.agent.schema import schema_errors
 from runtime.guardrails.base import STAGES, Stage, Verdict
+from runtime.jsonschema_validation import error_messages
 
 
 class JsonSchemaCheck:
@@ -26,7 +26,7 @@ class JsonSchemaCheck:
             value = json.loads(text)
         except json.JSONDecodeError:
             return Verdict.block(text, f"{stage} is not JSON")
-        errors = schema_errors(self.schema, value)
+        errors = error_messages(self.schema, value)
         if errors:
             return Verdict.block(text, f"{stage} does not match its schema: " + "; ".join(errors[:3]))
         return Verdict.allow(text)

@@ -27,12 +27,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from runtime.agent.retry import Backoff, retry_call
-from runtime.errors import ModelBadRequest, ModelError, ModelUnavailable, RuntimeError_
+from runtime.errors import ModelBadRequest, ModelError, ModelUnavailable, PlatformError
 from runtime.models.base import ChatModel, DeltaCallback, ModelRequest, ModelResponse
 from runtime.models.cache import ResponseCache, request_key, response_from_dict, response_to_dict
 from runtime.models.pricing import PriceTable
 from runtime.models.scripted import ScriptedModel
+from runtime.retry import Backoff, retry_call
 from runtime.store import CancelToken
 
 DEFAULT_BACKOFF = Backoff()
@@ -40,6 +40,7 @@ BUILTIN_SCRIPTS: dict[str, list[dict[str, Any]]] = {"echo": [{"echo": True}]}
 
 # One model attempt: (ref, model, request, on_delta, attempt number) -> response.
 AttemptRunner = Callable[[str, ChatModel, ModelRequest, "DeltaCallback | None", int], ModelResponse]
+RetryObserver = Callable[[str, int, BaseException, float], None]  # (ref, failed attempt, its error, delay_s)
 
 
 def parse_ref(ref: str) -> tuple[str, str]:
@@ -72,8 +73,12 @@ def _run_attempt(ref: str, model: ChatModel, request: ModelRequest, on_delta: De
     return model.complete(request, on_delta)
 
 
-def _note_retry(routed: RoutedResponse, ref: str, attempt: int, exc: RuntimeError_, delay: float) -> None:
-    routed.failures.append({"ref": ref, "attempt": attempt, "error": exc.to_dict(), "retry_in_s": round(delay, 3)})
+def _note_retry(routed: RoutedResponse, ref: str, observer: RetryObserver | None, attempt: int, exc: BaseException,
+                delay: float) -> None:
+    error = exc.to_dict() if isinstance(exc, PlatformError) else {"type": type(exc).__name__, "message": str(exc)}
+    routed.failures.append({"ref": ref, "attempt": attempt, "error": error, "retry_in_s": round(delay, 3)})
+    if observer is not None:
+        observer(ref, attempt, exc, delay)
 
 
 class ModelRouter:
@@ -133,10 +138,11 @@ class ModelRouter:
         policy: Backoff = DEFAULT_BACKOFF, cache: ResponseCache | None = None, cache_ttl_s: int = 3600,
         run_attempt: AttemptRunner = _run_attempt, sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic, rng: random.Random | None = None,
-        deadline: float | None = None, cancel: CancelToken | None = None,
+        deadline: float | None = None, cancel: CancelToken | None = None, on_retry: RetryObserver | None = None,
     ) -> RoutedResponse:
         """Try `refs` in order: each with up to `policy.max_attempts` attempts on retryable
-        errors (backoff with jitter, `retry_after` honoured), then the next ref. Non-retryable
+        errors (backoff with jitter, `retry_after` honoured; `on_retry(ref, attempt, error, delay)` hears
+        of each retry before its wait), then the next ref. Non-retryable
         errors are raised at once; the last error is raised when every ref failed. With a
         `cache`, a stored answer for (ref, request) is returned instead of calling."""
         if not refs:
@@ -152,7 +158,7 @@ class ModelRouter:
                 routed.response = retry_call(
                     functools.partial(self._attempt, ref, request, on_delta, run_attempt=run_attempt, routed=routed),
                     policy=policy, sleep=sleep, rng=rng, clock=clock, deadline=deadline, cancel=cancel,
-                    on_retry=functools.partial(_note_retry, routed, ref))
+                    on_retry=functools.partial(_note_retry, routed, ref, on_retry))
             except ModelError as exc:
                 routed.failures.append({"ref": ref, "error": exc.to_dict()})
                 out_of_time = deadline is not None and clock() >= deadline

@@ -24,8 +24,6 @@ from typing import Any
 
 import jsonschema
 
-from runtime.agent.retry import Backoff, retry_call
-from runtime.agent.schema import schema_errors
 from runtime.errors import (
     Handoff,
     RunAborted,
@@ -37,6 +35,8 @@ from runtime.errors import (
     WaitingForInput,
 )
 from runtime.events import EventSink, Tracer, traced
+from runtime.jsonschema_validation import error_messages
+from runtime.retry import Backoff, retry_call
 from runtime.store import ToolCallLedger
 from runtime.tools.base import Tool, ToolContext, ToolSpec
 
@@ -100,7 +100,7 @@ def _outcome(tool: Tool, input: dict[str, Any], *, key: str, ctx: ToolContext, l
              sink: EventSink, node_id: str | None, call_id: str, sleep: Callable[[float], None]) -> ToolOutcome:
     spec = tool.spec
     try:
-        errors = schema_errors(spec.input_schema, input)
+        errors = error_messages(spec.input_schema, input)
     except jsonschema.SchemaError as exc:
         errors = [f"the tool's input schema is invalid: {exc.message}"]
     if errors:
@@ -180,6 +180,6 @@ def _check_output(spec: ToolSpec, output: Any) -> None:
     except (TypeError, ValueError) as exc:
         raise ToolOutputInvalid(f"{spec.name} returned output that is not JSON-serialisable: {exc}") from exc
     if spec.output_schema is not None:
-        errors = schema_errors(spec.output_schema, output)
+        errors = error_messages(spec.output_schema, output)
         if errors:
             raise ToolOutputInvalid(f"output of {spec.name} does not match its output schema", errors=errors)

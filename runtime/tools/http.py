@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from runtime.errors import ToolError, ToolInputInvalid
+from runtime.redaction import SecretRedactor
 from runtime.tools.base import RetryPolicy, ToolContext, ToolSpec
 from runtime.tools.http_client import HttpRequest, HttpResponse, SafeHttpClient
-from runtime.tools.secret_templates import SecretRedactor, render_template
+from runtime.tools.secret_templates import render_template
 from runtime.tools.ssrf import HttpPolicy
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")

@@ -1,5 +1,6 @@
 """Templates for tool configuration (`{field}` from the input, `{secret:NAME}` from project
-secrets) and the redaction that keeps resolved secret values out of outputs and errors.
+secrets). The secret values a rendering used are collected (`used_secrets`) so the caller can keep
+them out of outputs and errors with `runtime.redaction.SecretRedactor`.
 
 Placeholders are replaced in a single pass, so an input value that itself contains
 `{secret:X}` is never expanded: only the configured template may reference secrets.
@@ -7,14 +8,13 @@ Placeholders are replaced in a single pass, so an input value that itself contai
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote
 
-from runtime.errors import RuntimeError_, ToolInputInvalid, ToolRefused
+from runtime.errors import ToolInputInvalid, ToolRefused
 
 PLACEHOLDER = re.compile(r"\{(secret:)?([A-Za-z_][A-Za-z0-9_.\-]*)\}")
-REDACTED = "[REDACTED]"
 
 
 def template_fields(template: str) -> list[str]:
@@ -62,47 +62,3 @@ def scalar_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-class SecretRedactor:
-    """Replaces secret values (and their URL-encoded forms) with `[REDACTED]` in any JSON value."""
-
-    def __init__(self, secret_values: Iterable[str] = ()) -> None:
-        forms: set[str] = set()
-        for value in secret_values:
-            if value:
-                forms.update({value, quote(value, safe=""), quote_plus(value), quote(value)})
-        # Longest first, so a secret that contains another is replaced whole.
-        self._forms = sorted(forms, key=len, reverse=True)
-
-    def __bool__(self) -> bool:
-        return bool(self._forms)
-
-    def text(self, text: str) -> str:
-        for form in self._forms:
-            if form in text:
-                text = text.replace(form, REDACTED)
-        return text
-
-    def value(self, value: Any) -> Any:
-        """A copy of `value` with every string (keys included) redacted."""
-        if not self._forms:
-            return value
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, dict):
-            return {self.text(str(k)): self.value(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [self.value(v) for v in value]
-        return value
-
-    def error(self, exc: RuntimeError_) -> RuntimeError_:
-        """Redact an error's message and details in place and return it."""
-        if self._forms:
-            exc.message = self.text(exc.message)
-            exc.args = (exc.message,)
-            exc.details = self.value(dict(exc.details))
-            # A chained library exception may quote the URL or headers: drop it.
-            exc.__cause__ = None
-            exc.__suppress_context__ = True
-        return exc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.selectors import query_hits
+from rag.retrieval import query_hits
 from tests.rag.factories import add_text
 
 pytestmark = pytest.mark.django_db

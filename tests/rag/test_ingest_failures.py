@@ -7,7 +7,7 @@ import pytest
 from rag import services
 from rag.embedders import register_embedder, unregister_embedder
 from rag.models import Chunk, Document
-from rag.selectors import query_hits
+from rag.retrieval import query_hits
 from runtime.errors import EmbeddingProviderError
 from tests.rag.factories import add_text, ingest, make_kb
 from tests.runtime.rag.pdf_factory import make_pdf

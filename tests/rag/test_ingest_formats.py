@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.models import Chunk, Document
-from rag.selectors import query_hits
+from rag.retrieval import query_hits
 from tests.rag.factories import add_text
 from tests.runtime.rag.pdf_factory import make_pdf
 

@@ -6,16 +6,16 @@ import time
 
 import pytest
 
+from agent_platform.redis_client import redis_client
 from rag import services
 from rag.models import Document
-from runs.pubsub import sync_client
 from tests.rag.factories import ingest
 
 pytestmark = pytest.mark.django_db
 
 
 def test_progress_and_completion_are_published_for_the_knowledge_base(kb):
-    pubsub = sync_client().pubsub(ignore_subscribe_messages=True)
+    pubsub = redis_client().pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(f"kb-events:{kb.pk}")
     try:
         text = "\n\n".join(f"Paragraph {i} about topic {i}. " * 12 for i in range(40))

@@ -7,7 +7,7 @@ from django.db import connection
 
 from rag import services, vector_index
 from rag.models import Chunk, Document, KnowledgeBase
-from rag.selectors import query_hits
+from rag.retrieval import query_hits
 from tests.rag.factories import add_text, ingest, make_kb
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 
 from rag import services
 from rag.models import Document
-from rag.selectors import query_hits
+from rag.retrieval import query_hits
 from tests.rag.factories import ingest
 
 pytestmark = pytest.mark.django_db

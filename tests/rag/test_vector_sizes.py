@@ -8,7 +8,7 @@ from django.db import connection
 from rag import vector_index
 from rag.embedders import register_embedder, unregister_embedder
 from rag.models import Document
-from rag.selectors import query_hits
+from rag.retrieval import query_hits
 from tests.rag.factories import add_text, make_kb
 from tests.runtime.rag.hashing_embedder import HashingEmbedder
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.graph import GraphServices
+from tools.resolution import tool_services
 from workflows.adapters.agents import LoopAgentRunner
 from workflows.adapters.code import SandboxCodeRunner
 from workflows.adapters.prompts import RouterPromptModel
@@ -17,8 +18,6 @@ from workflows.graph_nodes import iter_nodes
 
 def build_services(run, graph: dict[str, Any], *, store, control, secrets: dict[str, str]) -> GraphServices:
     """GraphServices for `run`, with the graph's agents and tools resolved up front."""
-    from tools.resolution import tool_services
-
     project = run.project
     deadline = getattr(control, "deadline", None)
     tools = ProjectToolInvoker(project, run_id=run.pk, secrets=secrets, services=tool_services(project, run=run),

@@ -12,11 +12,15 @@ import dataclasses
 import re
 from typing import Any
 
+from agent_platform.thread_connections import closing_thread_connections
+from runs.agent_context import agent_context
+from runs.agent_engine import agent_input, agent_spec_dict
+from runs.knowledge import with_knowledge
+from runtime.agent.loop import run_agent
 from runtime.agent.spec import AgentSpec
 from runtime.errors import AgentSpecInvalid, Handoff
 from runtime.graph import ServiceContext
 from runtime.tools.base import RetryPolicy, ToolContext, ToolSpec
-from workflows.adapters.threads import closing_thread_connections
 from workflows.agent_refs import AgentRefError, resolve_agent_ref
 
 _HANDOFF_INPUT = {"type": "object", "properties": {
@@ -69,11 +73,6 @@ class LoopAgentRunner:
     def run_agent(self, agent_ref: str, input: dict[str, Any], *, handoffs: list[dict[str, Any]],
                   ctx: ServiceContext) -> dict[str, Any]:
         """Run the agent to its answer (or handoff); see `runtime.graph.services.AgentRunner`."""
-        from runs.agent_context import agent_context
-        from runs.engines import agent_input, agent_spec_dict
-        from runs.knowledge import with_knowledge
-        from runtime.agent.loop import run_agent
-
         body = self.version(agent_ref).body
         with closing_thread_connections():
             agent_ctx = agent_context(self.run, body, store=self.store, control=self.control, secrets=self.secrets,

@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from runtime.agent.model_step import interruptible
+from runs.model_config import router_for
+from runtime.agent.model_step import interruptible, model_retry_data
 from runtime.agent.structured_output import parse_answer
 from runtime.errors import NodeOutputInvalid
 from runtime.events import NullTracer, traced
@@ -27,8 +28,6 @@ class RouterPromptModel:
                  on_delta: Callable[[str], None] | None, ctx: ServiceContext,
                  options: dict[str, Any] | None = None) -> dict[str, Any]:
         """`{"text", "usage"}`, or `{"output", "usage"}` (the parsed JSON answer) with an output schema."""
-        from runs.model_config import router_for
-
         router = router_for(self.project, {"model": model_ref}, self.secrets)
         options = options or {}
         deadline = ctx.deadline if ctx.deadline is not None else self.default_deadline
@@ -39,7 +38,7 @@ class RouterPromptModel:
                                metadata={"run_id": ctx.idempotency_key, "turn": 1})
         routed = interruptible(lambda: router.complete_with_fallbacks(
             [model_ref], request, on_delta, run_attempt=_traced_attempt(ctx, router.prices.cost),
-            deadline=deadline, cancel=ctx.cancel), ctx.cancel)
+            deadline=deadline, cancel=ctx.cancel, on_retry=_retry_reporter(ctx)), ctx.cancel)
         response = routed.response
         usage = {"input_tokens": response.usage.input_tokens, "output_tokens": response.usage.output_tokens,
                  "cost_usd": router.prices.cost(routed.ref, response.usage)}
@@ -50,6 +49,14 @@ class RouterPromptModel:
             raise NodeOutputInvalid(f"the model's answer does not match the output schema: {'; '.join(errors)}",
                                     errors=errors)
         return {"output": value, "usage": usage}
+
+
+def _retry_reporter(ctx: ServiceContext) -> Callable[[str, int, BaseException, float], None]:
+    """`model.retry` on the node's events before each retried attempt."""
+    def report(ref: str, attempt: int, exc: BaseException, delay_s: float) -> None:
+        if ctx.sink is not None:
+            ctx.sink.emit("model.retry", model_retry_data(ref, attempt, exc, delay_s), node_id=ctx.node_id)
+    return report
 
 
 def _traced_attempt(ctx: ServiceContext, cost: Callable[..., float]):

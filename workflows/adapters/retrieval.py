@@ -1,15 +1,15 @@
-"""`Retriever` for Retrieval nodes: the RAG app's `rag.retrieval.ProjectRetriever` (imported lazily:
-without it, Retrieval nodes fail with `node_service_missing`), inside a `retrieval` span."""
+"""`Retriever` for Retrieval nodes: the RAG app's `rag.retrieval.ProjectRetriever` (built at the first
+search), inside a `retrieval` span."""
 from __future__ import annotations
 
 import inspect
 from typing import Any
 
-from runtime.errors import NodeServiceMissing
+from agent_platform.thread_connections import closing_thread_connections
+from rag.retrieval import ProjectRetriever
 from runtime.events import NullTracer
 from runtime.graph import ServiceContext
 from runtime.rag.retrieval import traced_search
-from workflows.adapters.threads import closing_thread_connections
 
 
 class _WithMode:
@@ -30,11 +30,6 @@ class ProjectRetrieverAdapter:
 
     def _load(self) -> Any:
         if self._retriever is None:
-            try:
-                from rag.retrieval import ProjectRetriever
-            except ImportError as exc:
-                raise NodeServiceMissing("retrieval nodes need the RAG app's retriever (rag.retrieval), "
-                                         "which this installation lacks") from exc
             self._retriever = ProjectRetriever(self.project)
         return self._retriever
 

@@ -1,47 +1,25 @@
 """`ToolInvoker` for Tool and HTTP nodes: the project's tools through `runtime.tools.executor.call_tool`
 (input validation, the run's ledger by idempotency key, approvals, timeouts, events, spans).
 
-A node's per-call config configures a built-in (`resolve_tool(config=)`: http headers/timeout, code limits)
+A node's per-call config configures a built-in (`ToolRef.for_node`: http headers/timeout, code limits)
 and may declare `side_effect` (`read_only`, `idempotent`, `side_effecting`) to override the tool's own:
 a read-only HTTP GET can then be repeated after a worker died mid-call, where a side-effecting call
 whose outcome is unknown is refused (`tool_outcome_unknown`)."""
 from __future__ import annotations
 
-import dataclasses
 import json
 import threading
 from typing import Any
 
+from agent_platform.thread_connections import closing_thread_connections
 from runtime.agent.context import NullSink
-from runtime.errors import ToolError, ToolInputInvalid, ToolOutcomeUnknown, ToolTimeout
+from runtime.errors import ToolError, ToolOutcomeUnknown, ToolTimeout
 from runtime.events import NullTracer
 from runtime.graph import ServiceContext
 from runtime.store import MemoryLedger
 from runtime.tools.base import Tool, ToolContext
 from runtime.tools.executor import call_tool
-from workflows.adapters.threads import closing_thread_connections
-
-SIDE_EFFECTS = ("read_only", "idempotent", "side_effecting")
-
-
-def split_side_effect(config: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
-    """(`side_effect` override or None, the rest of the config); raise on an unknown value."""
-    rest = dict(config)
-    declared = rest.pop("side_effect", None)
-    if declared is not None and declared not in SIDE_EFFECTS:
-        raise ToolInputInvalid(f"side_effect must be one of {', '.join(SIDE_EFFECTS)}", field="side_effect")
-    return declared, rest
-
-
-class _WithSideEffect:
-    """A tool whose declared side effect the node overrides."""
-
-    def __init__(self, tool: Tool, side_effect: str) -> None:
-        self._tool = tool
-        self.spec = dataclasses.replace(tool.spec, side_effect=side_effect)
-
-    def invoke(self, input: dict[str, Any], ctx: ToolContext) -> Any:
-        return self._tool.invoke(input, ctx)
+from tools.resolution import ToolRef, resolve_tool
 
 
 class ProjectToolInvoker:
@@ -82,11 +60,7 @@ class ProjectToolInvoker:
         return resolved
 
     def _resolve(self, name: str, config: dict[str, Any]) -> Tool:
-        from tools.resolution import resolve_tool
-
-        side_effect, rest = split_side_effect(config)
-        tool: Tool = resolve_tool(self.project, name, secrets=self.secrets, config=rest or None)
-        return _WithSideEffect(tool, side_effect) if side_effect else tool
+        return resolve_tool(self.project, ToolRef.for_node(name, config), secrets=self.secrets)
 
     def tool_context(self, key: str, ctx: ServiceContext | None) -> ToolContext:
         deadline = ctx.deadline if ctx is not None and ctx.deadline is not None else self.default_deadline

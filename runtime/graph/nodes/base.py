@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from runtime.errors import ExpressionInvalid, GraphInvalid, NodeInputInvalid, NodeServiceMissing
 from runtime.graph.expressions import Compiled, compile_condition, compile_template, compile_value
-from runtime.graph.schemas import validator_for, value_errors
+from runtime.jsonschema_validation import error_messages, validator_for
 
 if TYPE_CHECKING:
     from runtime.graph.context import NodeContext
@@ -106,7 +106,7 @@ class NodeType:
     def check_inputs(self, inputs: dict[str, Any]) -> None:
         """Validate inputs against `runtime_input_schema` (compiled once) when the type declares one."""
         if self._input_validator is not None:
-            errors = value_errors(self._input_validator, inputs)
+            errors = error_messages(self._input_validator, inputs, limit=5)
             if errors:
                 raise NodeInputInvalid(f"node {self.node_id}: invalid input: {'; '.join(errors)}", errors=errors)
 

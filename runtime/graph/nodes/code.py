@@ -10,7 +10,7 @@ from runtime.errors import NodeOutputInvalid
 from runtime.graph.context import NodeContext
 from runtime.graph.nodes import register
 from runtime.graph.nodes.base import SCHEMA_PROPERTY, NodeType, object_schema
-from runtime.graph.schemas import validator_for, value_errors
+from runtime.jsonschema_validation import error_messages, validator_for
 
 
 @dataclass
@@ -51,7 +51,7 @@ class CodeNode(NodeType):
         runner = self.require(ctx.services.code, "code", self.type)
         output = runner.run(self.config.code, inputs, dict(self.config.limits))
         if self._output_validator is not None:
-            errors = value_errors(self._output_validator, output)
+            errors = error_messages(self._output_validator, output, limit=5)
             if errors:
                 raise NodeOutputInvalid(f"code output does not match the output schema: {'; '.join(errors)}",
                                         errors=errors)

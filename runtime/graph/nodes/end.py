@@ -11,7 +11,7 @@ from runtime.errors import NodeOutputInvalid
 from runtime.graph.context import NodeContext
 from runtime.graph.nodes import register
 from runtime.graph.nodes.base import SCHEMA_PROPERTY, NodeType, object_schema
-from runtime.graph.schemas import validator_for, value_errors
+from runtime.jsonschema_validation import error_messages, validator_for
 
 
 @dataclass
@@ -47,7 +47,7 @@ class EndNode(NodeType):
     def execute(self, inputs: dict[str, Any], ctx: NodeContext) -> Any:
         output = inputs if inputs else upstream_output(ctx)
         if self._validator is not None:
-            errors = value_errors(self._validator, output)
+            errors = error_messages(self._validator, output, limit=5)
             if errors:
                 raise NodeOutputInvalid(f"workflow output is invalid: {'; '.join(errors)}", errors=errors)
         return output

@@ -12,7 +12,7 @@ from runtime.errors import WaitingForInput
 from runtime.graph.context import NodeContext
 from runtime.graph.nodes import register
 from runtime.graph.nodes.base import SCHEMA_PROPERTY, NodeType, object_schema
-from runtime.graph.schemas import validator_for, value_errors
+from runtime.jsonschema_validation import error_messages, validator_for
 
 
 @dataclass
@@ -38,7 +38,7 @@ class HumanNode(NodeType):
 
     def answer_errors(self, answer: Any) -> list[str]:
         """Why an answer does not fit the node's input schema (empty when it does)."""
-        return value_errors(self._validator, answer)
+        return error_messages(self._validator, answer, limit=5)
 
     def execute(self, inputs: dict[str, Any], ctx: NodeContext) -> Any:
         answer = ctx.resume_input()

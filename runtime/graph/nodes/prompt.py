@@ -10,7 +10,7 @@ from runtime.errors import NodeOutputInvalid
 from runtime.graph.context import NodeContext
 from runtime.graph.nodes import register
 from runtime.graph.nodes.base import SCHEMA_PROPERTY, ConfigInvalid, NodeResult, NodeType, object_schema
-from runtime.graph.schemas import validator_for, value_errors
+from runtime.jsonschema_validation import error_messages, validator_for
 
 _MESSAGE = object_schema({"role": {"enum": ["system", "user", "assistant"]}, "content": {"type": "string"}},
                          ["role", "content"], additional=False)
@@ -69,7 +69,7 @@ class PromptNode(NodeType):
         if self._output_validator is None:
             return NodeResult({"text": result.get("text") or ""}, usage=result.get("usage"))
         output = result.get("output")
-        errors = value_errors(self._output_validator, output)
+        errors = error_messages(self._output_validator, output, limit=5)
         if errors:
             raise NodeOutputInvalid(f"model output does not match the output schema: {'; '.join(errors)}",
                                     errors=errors)

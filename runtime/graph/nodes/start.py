@@ -9,7 +9,7 @@ from runtime.errors import InputInvalid
 from runtime.graph.context import NodeContext
 from runtime.graph.nodes import register
 from runtime.graph.nodes.base import SCHEMA_PROPERTY, NodeType, object_schema
-from runtime.graph.schemas import validator_for, value_errors
+from runtime.jsonschema_validation import error_messages, validator_for
 
 
 @dataclass
@@ -34,7 +34,7 @@ class StartNode(NodeType):
     def execute(self, inputs: dict[str, Any], ctx: NodeContext) -> Any:
         value = ctx.scope["input"]
         if self._validator is not None:
-            errors = value_errors(self._validator, value)
+            errors = error_messages(self._validator, value, limit=5)
             if errors:
                 raise InputInvalid(f"workflow input is invalid: {'; '.join(errors)}", errors=errors)
         return value

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from runtime.agent.context import AgentContext
-from runtime.agent.retry import Backoff
 from runtime.agent.spec import AgentSpec, Limits
 from runtime.events import CollectingSink, CollectingTracer
 from runtime.models.base import ModelRequest
 from runtime.models.router import ModelRouter
 from runtime.models.scripted import ScriptedModel
+from runtime.retry import Backoff
 from runtime.tools.base import RetryPolicy, SideEffect, ToolContext, ToolSpec
 
 NUMBERS = {"type": "object", "properties": {"a": {"type": "number"}, "b": {"type": "number"}},

@@ -7,8 +7,8 @@ import random
 import pytest
 
 from runtime.agent import run_agent
-from runtime.agent.retry import Backoff, backoff_delay
 from runtime.errors import ModelBadRequest, ModelServerError
+from runtime.retry import Backoff, backoff_delay
 from tests.runtime.agent.factories import context, router_with, spec
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from runtime.agent.schema import schema_errors
+from runtime.jsonschema_validation import error_messages
 from runtime.models.base import Message, ModelRequest, ToolSchema
 from runtime.models.router import ModelRouter
 
@@ -43,7 +43,7 @@ def test_makes_a_schema_valid_tool_call(router: ModelRouter) -> None:
     assert len(response.tool_calls) == 1
     call = response.tool_calls[0]
     assert call.name == "get_weather"
-    assert schema_errors(WEATHER.parameters, call.arguments) == []
+    assert error_messages(WEATHER.parameters, call.arguments) == []
     assert response.finish_reason == "tool_calls"
 
 
@@ -55,7 +55,7 @@ def test_structured_output_is_valid_json_for_the_schema(router: ModelRouter) -> 
         model="", messages=[Message("user", "Alice is 30 years old. Extract the person.")],
         response_format=schema, timeout_s=60))
 
-    assert schema_errors(schema, json.loads(response.text)) == []
+    assert error_messages(schema, json.loads(response.text)) == []
 
 
 def test_an_agent_on_the_local_model_calls_a_tool_and_answers_without_any_key(router: ModelRouter) -> None:

@@ -5,7 +5,6 @@ import threading
 
 import pytest
 
-from runtime.agent.retry import Backoff
 from runtime.errors import (
     ModelAuthError,
     ModelBadRequest,
@@ -17,6 +16,7 @@ from runtime.errors import (
 from runtime.models.base import Message, ModelRequest
 from runtime.models.openai_compat import OpenAICompatModel
 from runtime.models.router import ModelRouter
+from runtime.retry import Backoff
 from tests.runtime.models.http_server import Reply, ScriptedHTTPServer, json_reply, raw_reply, sse_reply
 from tests.runtime.models.wire_frames import openai_text_stream
 

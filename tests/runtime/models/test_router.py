@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.agent.retry import Backoff
 from runtime.errors import ModelAuthError, ModelBadRequest, ModelServerError, ModelUnavailable
 from runtime.models.base import Message, ModelRequest
 from runtime.models.cache import MemoryResponseCache, request_key
 from runtime.models.openai_compat import OpenAICompatModel
 from runtime.models.router import ModelRouter, parse_ref
 from runtime.models.scripted import ScriptedModel
+from runtime.retry import Backoff
 from tests.runtime.models.http_server import ScriptedHTTPServer, json_reply, sse_reply
 from tests.runtime.models.wire_frames import openai_text_stream
 

@@ -1,5 +1,6 @@
-"""Graph services run on pool threads; Django opens one DB connection per thread, so a service
-that touched the ORM closes its thread's connections when done (the worker's main thread keeps its own)."""
+"""Code that runs on pool threads (tool calls, graph nodes, retrievals) and touches the ORM opens
+one database connection per thread: `closing_thread_connections` closes them when the work is done.
+The main thread keeps its own (the worker's, the test's)."""
 from __future__ import annotations
 
 import threading

@@ -1,0 +1,51 @@
+"""Typed errors that services raise when they refuse a request — no HTTP in them.
+
+They are `runtime.errors.PlatformError`s like the engine's, each with a stable `code`, a `message`,
+and `errors` (`{"field.path": [messages]}`, empty when no field is to blame).
+`agent_platform.api.errors` maps them to problem+json once (the status by class: 400, 404, 409,
+422); the admin console shows `errors` next to the form's fields.
+"""
+from __future__ import annotations
+
+from runtime.errors import PlatformError
+
+
+class ServiceError(PlatformError):
+    """A refused request (400 unless a subclass says otherwise)."""
+
+    code = "bad_request"
+
+    def __init__(self, message: str, *, field: str | None = None, errors: dict[str, list[str]] | None = None,
+                 code: str | None = None) -> None:
+        super().__init__(message)
+        self.errors: dict[str, list[str]] = errors or ({field: [message]} if field else {})
+        if code:
+            self.code = code
+
+    @property
+    def detail(self) -> str:
+        """The problem's `detail` (what the console shows when no field is named)."""
+        return self.message
+
+
+class InvalidField(ServiceError):
+    """A bad value in one named field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", errors={field: [message]})
+
+
+class ObjectNotFound(ServiceError):
+    code = "not_found"
+
+
+class StateConflict(ServiceError):
+    """The object's current state forbids the change (a finished run cancelled, a run not waiting)."""
+
+    code = "conflict"
+
+
+class InputRejected(ServiceError):
+    """Well-formed but unacceptable content (a run input that does not match its schema)."""
+
+    code = "unprocessable"
