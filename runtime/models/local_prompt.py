@@ -16,9 +16,11 @@ loops on tools otherwise.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Literal
 
 from runtime.errors import ModelMalformedResponse
+from runtime.jsonschema_validation import error_messages
 from runtime.models.base import Message, ToolCall, ToolSchema
 
 Mode = Literal["text", "action", "json"]
@@ -35,6 +37,31 @@ _ACTION_EXAMPLES = (
     "Request: What's the weather in Rome?\n"
     "Action: {\"tool\": \"get_weather\", \"arguments\": {\"city\": \"Rome\"}}\n\n"
 )
+# The constrained action has chosen to answer (`{"answer": ...`): the answer itself is then written
+# as free text (fast, streamed, stop sequences apply) instead of inside a JSON string.
+_ANSWER_CHOSEN = re.compile(r'\s*\{\s*"answer"\s*:')
+
+
+def answer_chosen(action_so_far: str) -> bool:
+    """Whether a partly generated action already reads `{"answer": ...` (not a tool call)."""
+    return _ANSWER_CHOSEN.match(action_so_far) is not None
+
+
+def offered_call(text: str, tools: list[ToolSchema]) -> dict[str, Any] | None:
+    """The action in `text` if it is a well-formed call of an offered tool with valid arguments
+    (what constrained decoding would guarantee), else None."""
+    try:
+        action = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(action, dict) or not isinstance(action.get("arguments"), dict):
+        return None
+    tool = next((t for t in tools if t.name == action.get("tool")), None)
+    if tool is None or error_messages(tool.parameters, action["arguments"]):
+        return None
+    return action
+
+
 _TEXT_EXAMPLES = ("Request: What is the capital of Italy?\nAnswer: The capital of Italy is Rome.\n\n")
 
 
