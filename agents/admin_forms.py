@@ -1,14 +1,13 @@
-"""Forms of the agent authoring pages: a new version's body, and a promotion."""
+"""The agent kind's new-version form: one field per part of the body (promotion and the JSON
+fields are the layer's, agent_platform/definitions/admin_forms.py)."""
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 from django import forms
 
 from agent_platform.api.errors import ApiError
-from agent_platform.versioning import ENVIRONMENT_CHOICES
+from agent_platform.definitions.admin_forms import JsonTextField, VersionBodyForm, add_field_errors
 
 #: body keys with their own form field (JSON ones give the type they must parse to)
 JSON_FIELDS: dict[str, type] = {"tools": list, "knowledge": list, "input_schema": dict, "output_schema": dict,
@@ -16,34 +15,7 @@ JSON_FIELDS: dict[str, type] = {"tools": list, "knowledge": list, "input_schema"
 ADVANCED = "advanced"  # every other body key (fallbacks, model_settings, cache, ...) as one JSON object
 
 
-class JsonTextField(forms.CharField):
-    """A textarea holding JSON of one type; empty means "not set" (None)."""
-
-    def __init__(self, *, expected: type, **kwargs: Any) -> None:
-        self.expected = expected
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 6, "cols": 90, "class": "vLargeTextField json"}))
-        super().__init__(strip=True, **kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        if value is None or isinstance(value, str):
-            return value
-        return json.dumps(value, indent=2, ensure_ascii=False)
-
-    def to_python(self, value: Any) -> Any:
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).")
-        if not isinstance(parsed, self.expected):
-            raise forms.ValidationError(f"Expected a JSON {'array' if self.expected is list else 'object'}.")
-        return parsed
-
-
-class VersionForm(forms.Form):
+class VersionForm(VersionBodyForm):
     """The body of a new agent version, one field per part; `body()` assembles it."""
 
     model = forms.CharField(max_length=200, help_text="provider/model, e.g. openai/gpt-4o-mini or local/gemma3")
@@ -80,24 +52,14 @@ class VersionForm(forms.Form):
             raise forms.ValidationError(f"Set {', '.join(clashes)} in its own field.")
         return value
 
-    def body(self) -> dict[str, Any]:
+    def version_body(self) -> dict[str, Any]:
         data = self.cleaned_data
         body: dict[str, Any] = {"model": data["model"], "instructions": data.get("instructions") or ""}
         body.update({key: data[key] for key in JSON_FIELDS if data.get(key) is not None})
         body.update(data.get(ADVANCED) or {})
         return body
 
-    def add_api_errors(self, error: ApiError) -> None:
+    def add_api_errors(self, error: ApiError) -> list[dict[str, str]]:
         """Show a service's field errors (`limits.max_steps`, `tools[0]`) next to their fields."""
-        if not error.errors:
-            self.add_error(None, str(error.detail))
-        for key, messages in error.errors.items():
-            top = re.split(r"[.\[]", key, maxsplit=1)[0]
-            field = top if top in self.fields else (None if top == "body" else ADVANCED)
-            for message in messages:
-                self.add_error(field, message if key in (top, "body") else f"{key}: {message}")
-
-
-class PromoteForm(forms.Form):
-    environment = forms.ChoiceField(choices=ENVIRONMENT_CHOICES, widget=forms.RadioSelect)
-    note = forms.CharField(max_length=500, required=False)
+        add_field_errors(self, error, fallback=ADVANCED)
+        return []

@@ -1,10 +1,12 @@
-"""Agents: a mutable name around immutable versions, and dev/stage/prod environments."""
+"""Agents: a mutable name around immutable versions, and dev/stage/prod environments (a kind of
+the versioned-definition layer, agent_platform/definitions)."""
 from __future__ import annotations
 
 from django.db import models
 
+from agent_platform.definitions.kinds import DefinitionKind
+from agent_platform.definitions.models import Definition, DefinitionVersion, EnvironmentPointer, Promotion
 from agent_platform.ids import new_id
-from agent_platform.versioning import Definition, DefinitionVersion, EnvironmentPointer, Promotion
 
 
 def new_agent_id() -> str:
@@ -40,12 +42,17 @@ class AgentEnvironment(EnvironmentPointer):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["agent", "name"], name="uniq_agent_environment")]
 
-    def __str__(self) -> str:
-        return f"{self.agent.name}@{self.name}"
-
 
 class AgentPromotion(Promotion):
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="promotions")
     version = models.ForeignKey(AgentVersion, on_delete=models.PROTECT, related_name="+")
     previous_version = models.ForeignKey(AgentVersion, null=True, blank=True, on_delete=models.PROTECT,
                                          related_name="+")
+
+
+AGENTS = DefinitionKind(
+    name="agent", label="Agent", article="an", id_prefix="agt", url_prefix="agents",
+    definition_model=Agent, version_model=AgentVersion, environment_model=AgentEnvironment,
+    promotion_model=AgentPromotion, validate_body="agents.services.validate_version_body",
+    validate_refs="agents.references.validate_references",
+    in_use_message="agent {name!r} has runs; its versions are kept for their history", in_use_field="agent")

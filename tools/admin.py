@@ -13,16 +13,8 @@ from django.contrib.admin.utils import quote
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from accounts.admin_scoping import (
-    WRITE,
-    ProjectFilter,
-    ProjectScopedAdmin,
-    ReadOnlyInline,
-    admin_url,
-    projects_where,
-    user_can,
-)
-from agents.admin import pretty_json
+from accounts.admin_scoping import WRITE, ProjectFilter, ProjectScopedAdmin, admin_url, user_can
+from agent_platform.definitions.admin import ImmutableAdmin, ProjectChoiceAdmin, VersionBodyInline, pretty_json
 from tools import admin_views, mcp_services, services
 from tools.admin_forms import CustomToolForm, McpServerForm
 from tools.building import build_tool
@@ -37,20 +29,15 @@ def _preview(value) -> str:
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
 
 
-class CustomToolVersionInline(ReadOnlyInline):
+class CustomToolVersionInline(VersionBodyInline):
     model = CustomToolVersion
     verbose_name_plural = "versions (newest first, immutable)"
     fields = ["number", "created_by", "created_at", "pretty_body"]
     readonly_fields = fields
-    ordering = ["-number"]
-
-    @admin.display(description="body")
-    def pretty_body(self, obj: CustomToolVersion) -> str:
-        return pretty_json(obj.body)
 
 
 @admin.register(CustomTool)
-class CustomToolAdmin(ProjectScopedAdmin):
+class CustomToolAdmin(ProjectChoiceAdmin):
     form = CustomToolForm
     change_list_template = "admin/tools/customtool/change_list.html"
     list_display = ["name", "project", "kind", "latest", "mcp_server", "updated_at"]
@@ -80,11 +67,6 @@ class CustomToolAdmin(ProjectScopedAdmin):
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "project":
-            kwargs["queryset"] = projects_where(request.user, WRITE)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -146,7 +128,7 @@ class CustomToolAdmin(ProjectScopedAdmin):
 
 
 @admin.register(McpServer)
-class McpServerAdmin(ProjectScopedAdmin):
+class McpServerAdmin(ProjectChoiceAdmin):
     form = McpServerForm
     change_form_template = "admin/tools/mcpserver/change_form.html"
     list_display = ["name", "project", "transport", "target", "tool_count", "last_listed_at"]
@@ -182,11 +164,6 @@ class McpServerAdmin(ProjectScopedAdmin):
         if obj is not None and obj.transport == STDIO:
             return user_can(request.user, MANAGE, obj.project)
         return super().has_change_permission(request, obj)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "project":
-            kwargs["queryset"] = projects_where(request.user, WRITE)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -251,22 +228,13 @@ class KVEntryAdmin(ProjectScopedAdmin):
 
 
 @admin.register(ToolApproval)
-class ToolApprovalAdmin(ProjectScopedAdmin):
+class ToolApprovalAdmin(ImmutableAdmin):  # part of the audit trail
     project_field = "run__project"
     list_display = ["decided_at", "tool", "decision", "reason", "actor", "run_link"]
     list_filter = ["approved", ProjectFilter]
     search_fields = ["tool", "=run__id", "actor"]
     fields = ["run_link", "tool", "key", "pretty_input", "approved", "reason", "actor", "decided_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # part of the audit trail
 
     @admin.display(description="decision", boolean=False)
     def decision(self, obj: ToolApproval) -> str:
@@ -282,7 +250,7 @@ class ToolApprovalAdmin(ProjectScopedAdmin):
 
 
 @admin.register(PendingToolApproval)
-class PendingToolApprovalAdmin(ProjectScopedAdmin):
+class PendingToolApprovalAdmin(ImmutableAdmin):
     """Runs waiting for a tool approval, each with Approve / Reject."""
 
     list_display = ["id", "project", "tool", "proposed_input", "waiting_since", "decision_buttons"]
@@ -293,15 +261,6 @@ class PendingToolApprovalAdmin(ProjectScopedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status="waiting", waiting_for__reason="tool_approval") \
             .select_related("project")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view

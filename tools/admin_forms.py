@@ -8,7 +8,7 @@ from django import forms
 
 from accounts.admin_scoping import WRITE, projects_where
 from agent_platform.api.errors import ApiError
-from agents.admin_forms import JsonTextField
+from agent_platform.definitions.admin_forms import JsonTextField
 from tools.mcp_services import check_server
 from tools.models import HTTP, CustomTool, McpServer
 from tools.services import check_tool_name

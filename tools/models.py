@@ -10,8 +10,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from agent_platform.definitions.kinds import DefinitionKind
+from agent_platform.definitions.models import Definition, DefinitionVersion
 from agent_platform.ids import new_id
-from agent_platform.versioning import Definition, DefinitionVersion
 from runs.models import Run
 
 HTTP, OPENAPI, MCP = "http", "openapi", "mcp"
@@ -89,6 +90,11 @@ class CustomToolVersion(DefinitionVersion):
             models.UniqueConstraint(fields=["tool", "content_hash"], name="uniq_custom_tool_version_hash"),
         ]
         ordering = ["-number"]
+
+
+CUSTOM_TOOLS = DefinitionKind(
+    name="tool", label="Tool", id_prefix="tool", url_prefix="tools", definition_model=CustomTool,
+    version_model=CustomToolVersion, validate_body="tools.services.validate_version_body")
 
 
 class ToolApproval(models.Model):

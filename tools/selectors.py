@@ -1,10 +1,12 @@
-"""Reads for tools: custom tools and their versions, MCP servers."""
+"""Reads for tools: custom tools and their versions (the versioned-definition layer's selectors for
+the custom-tool kind), MCP servers."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
 from agent_platform.api.errors import NotFound
-from tools.models import CustomTool, CustomToolVersion, McpServer
+from agent_platform.definitions import selectors
+from tools.models import CUSTOM_TOOLS, CustomTool, CustomToolVersion, McpServer
 
 
 def tool_exists(project, name: str) -> bool:
@@ -19,27 +21,19 @@ def custom_tools_for_project(project, *, kind: str | None = None) -> QuerySet[Cu
 
 def find_custom_tool(project, ref: str) -> CustomTool | None:
     """A custom tool by id (`tool_…`) or name, in this project only; None if absent."""
-    query = custom_tools_for_project(project)
-    found = query.filter(pk=ref).first() if ref.startswith("tool_") else None
-    return found or query.filter(name=ref).first()
+    return selectors.find_definition(CUSTOM_TOOLS, project, ref, queryset=custom_tools_for_project(project))
 
 
 def get_custom_tool(project, ref: str) -> CustomTool:
-    tool = find_custom_tool(project, ref)
-    if tool is None:
-        raise NotFound(f"Tool {ref!r} not found.")
-    return tool
+    return selectors.get_definition(CUSTOM_TOOLS, project, ref, queryset=custom_tools_for_project(project))
 
 
 def get_version(tool: CustomTool, number: int) -> CustomToolVersion:
-    version = CustomToolVersion.objects.filter(tool=tool, number=number).first()
-    if version is None:
-        raise NotFound(f"Tool {tool.name!r} has no version {number}.")
-    return version
+    return selectors.get_version(CUSTOM_TOOLS, tool, number)
 
 
 def latest_version(tool: CustomTool) -> CustomToolVersion | None:
-    return CustomToolVersion.objects.filter(tool=tool).order_by("-number").first()
+    return selectors.latest_version(CUSTOM_TOOLS, tool)
 
 
 def mcp_servers_for_project(project) -> QuerySet[McpServer]:

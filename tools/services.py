@@ -5,14 +5,13 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import transaction
 
 from agent_platform.api.errors import Conflict, FieldError
-from agent_platform.versioning import create_version
+from agent_platform.definitions import services as definitions
 from runtime.tools.openapi import OpenAPIError, base_url_of, list_operations, load_document
 from runtime.tools.registry import BUILTIN_NAMES
-from tools.models import HTTP, MCP, OPENAPI, CustomTool, CustomToolVersion
+from tools.models import CUSTOM_TOOLS, HTTP, MCP, OPENAPI, CustomTool, CustomToolVersion
 from tools.spec import NAME_PATTERN, RESERVED_NAMES, validate_tool_body
 
 _NAME = re.compile(NAME_PATTERN)
@@ -31,16 +30,12 @@ def create_custom_tool(*, project, name: str, description: str = "", kind: str =
     """Create a custom tool and, when `body` is given, its first version (in one transaction)."""
     check_tool_name(name)
     normalised = validate_tool_body(kind, body) if body is not None else None
-    try:
-        with transaction.atomic():
-            tool = CustomTool.objects.create(project=project, name=name, description=description, kind=kind,
-                                             mcp_server=mcp_server)
-            version = None
-            if normalised is not None:
-                version, _ = create_version(definition=tool, version_model=CustomToolVersion, body=normalised,
-                                            created_by=created_by, parent_field="tool")
-    except IntegrityError:
-        raise Conflict(f"a tool named {name!r} already exists", field="name") from None
+    with transaction.atomic():
+        tool = definitions.create_definition(CUSTOM_TOOLS, project=project, name=name, description=description,
+                                             kind=kind, mcp_server=mcp_server)
+        version = None
+        if normalised is not None:
+            version, _ = definitions.store_version(CUSTOM_TOOLS, tool, normalised, created_by=created_by)
     return tool, version
 
 
@@ -48,28 +43,25 @@ def update_custom_tool(*, tool: CustomTool, **fields) -> CustomTool:
     """Change the mutable fields (name, description)."""
     if "name" in fields:
         check_tool_name(fields["name"])
-    for field, value in fields.items():
-        setattr(tool, field, value)
-    tool.updated_at = timezone.now()
-    try:
-        with transaction.atomic():
-            tool.save(update_fields=[*fields, "updated_at"])
-    except IntegrityError:
-        raise Conflict(f"a tool named {fields.get('name')!r} already exists", field="name") from None
-    return tool
+    return definitions.update_definition(CUSTOM_TOOLS, tool, **fields)
 
 
 def delete_custom_tool(*, tool: CustomTool) -> None:
-    tool.delete()
+    definitions.delete_definition(CUSTOM_TOOLS, tool)
+
+
+def validate_version_body(tool: CustomTool, body: dict) -> dict:
+    """The custom-tool kind's body rule (CUSTOM_TOOLS.validate_body): the tool kind's shape, and an
+    MCP tool stays on its server."""
+    body = validate_tool_body(tool.kind, body)
+    if tool.kind == MCP and body["server"] != tool.mcp_server_id:
+        raise FieldError("server", "an MCP tool stays on the server it was listed from")
+    return body
 
 
 def create_tool_version(*, tool: CustomTool, body: dict, created_by=None) -> tuple[CustomToolVersion, bool]:
     """Validate and store a new immutable version; an identical body returns the existing one."""
-    body = validate_tool_body(tool.kind, body)
-    if tool.kind == MCP and body["server"] != tool.mcp_server_id:
-        raise FieldError("server", "an MCP tool stays on the server it was listed from")
-    return create_version(definition=tool, version_model=CustomToolVersion, body=body, created_by=created_by,
-                          parent_field="tool")
+    return definitions.create_version(CUSTOM_TOOLS, tool, body, created_by=created_by)
 
 
 def import_openapi(*, project, document, base_url: str | None = None, operations: list[str] | None = None,

@@ -1,45 +1,22 @@
-"""Workflows in the admin console: list with environment pointers, versions (read-only once saved,
-with the graph rendered as a diagram), a JSON editor for new versions validated like the API (errors
-per node and field), and promotion with a confirmation page.
-
-Authoring and promotion pages live in workflows/admin_views.py; project scoping (who sees and changes
-what) in accounts/admin_scoping.py, as for agents."""
+"""Workflows in the admin console: the versioned-definition admin (agent_platform/definitions/admin.py)
+for the workflow kind: a JSON editor for new versions validated like the API (errors per node and
+field, a preview diagram), the graph rendered as a diagram on the version and workflow pages."""
 from __future__ import annotations
 
 import json
 
-from django import forms
-from django.contrib import admin, messages
-from django.db.models import Max
-from django.http import HttpResponseRedirect
-from django.urls import path
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from accounts.admin_scoping import (
-    WRITE,
-    ProjectFilter,
-    ProjectScopedAdmin,
-    ReadOnlyInline,
-    admin_url,
-    projects_where,
-    user_can,
-)
-from agent_platform.versioning import ENVIRONMENTS
-from workflows import admin_views, services
+from agent_platform.definitions import admin as definitions
+from agent_platform.definitions.admin_forms import JsonBodyForm
+from runtime.graph import node_types
 from workflows.diagram import graph_svg
-from workflows.models import Workflow, WorkflowPromotion, WorkflowVersion
+from workflows.models import WORKFLOWS
 
-
-def _version_link(version: WorkflowVersion | None) -> str:
-    if version is None:
-        return "—"
-    return format_html('<a href="{}">v{}</a>', admin_url(version), version.number)
-
-
-def _environments(version: WorkflowVersion) -> str:
-    names = version.workflow.environments.filter(version=version).values_list("name", flat=True)
-    return ", ".join(sorted(names, key=ENVIRONMENTS.index)) or "—"
+STARTER_BODY = {"graph": {"nodes": [{"id": "start", "type": "start"},
+                                    {"id": "end", "type": "end", "inputs": {"echo": "$.input"}}],
+                          "edges": [{"from": "start", "to": "end"}]}}
 
 
 def diagram_html(graph) -> str:
@@ -48,195 +25,42 @@ def diagram_html(graph) -> str:
                        mark_safe(graph_svg(graph)))  # noqa: S308
 
 
-class VersionInline(ReadOnlyInline):
-    model = WorkflowVersion
-    verbose_name_plural = "versions (newest first)"
-    fields = ["version", "nodes", "environments", "created_by", "created_at", "promote"]
-    readonly_fields = fields
-    ordering = ["-number"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("created_by", "workflow")
-
-    @admin.display(description="version")
-    def version(self, obj: WorkflowVersion) -> str:
-        return _version_link(obj)
-
-    @admin.display(description="nodes")
-    def nodes(self, obj: WorkflowVersion) -> int:
-        return len(obj.body.get("graph", {}).get("nodes", []))
-
-    @admin.display(description="environments")
-    def environments(self, obj: WorkflowVersion) -> str:
-        return _environments(obj)
-
-    @admin.display(description="")
-    def promote(self, obj: WorkflowVersion) -> str:
-        return format_html('<a class="button" href="{}">Promote to…</a>', admin_url(obj, "promote"))
+class WorkflowVersionForm(JsonBodyForm):
+    starter_body = STARTER_BODY
+    error_prefix = "graph.nodes."
+    body_help = '{"graph": {"nodes": [...], "edges": [...]}, "input_schema"?: {...}, "limits"?: {...}}'
 
 
-class PromotionInline(ReadOnlyInline):
-    model = WorkflowPromotion
-    verbose_name_plural = "promotions history"
-    fields = ["promoted_at", "environment", "from_version", "to_version", "promoted_by", "note"]
-    readonly_fields = fields
-    ordering = ["-promoted_at"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("version", "previous_version")
-
-    @admin.display(description="from")
-    def from_version(self, obj: WorkflowPromotion) -> str:
-        return _version_link(obj.previous_version)
-
-    @admin.display(description="to")
-    def to_version(self, obj: WorkflowPromotion) -> str:
-        return _version_link(obj.version)
+def _latest_diagram(workflow) -> str:
+    latest = workflow.versions.order_by("-number").first()
+    return diagram_html(latest.body.get("graph")) if latest else "—"
 
 
-class WorkflowForm(forms.ModelForm):
-    class Meta:
-        model = Workflow
-        fields = ["project", "name", "description"]
+class WorkflowAdmin(definitions.DefinitionAdmin):
+    kind = WORKFLOWS
+    version_form = WorkflowVersionForm
+    after_new_version = "version"
+    new_version_submit = "Validate and create version"
+    new_version_help = mark_safe(  # noqa: S308 - constant text
+        "The body is validated before it is saved: node types and configs, edges and ports, Start/End, "
+        "reachability, cycles (repeat work with a Loop node), Joins, expressions, schema types between nodes, "
+        "and references to agents, tools and knowledge bases (see <code>docs/workflows.md</code>).")
+    version_columns = (definitions.Column("nodes", "nodes",
+                                          lambda version: len(version.body.get("graph", {}).get("nodes", []))),)
+    version_fields = (definitions.Column("diagram", "graph",
+                                         lambda version: diagram_html((version.body or {}).get("graph"))),)
+    definition_fields = (definitions.Column("latest_diagram", "graph of the latest version", _latest_diagram),)
 
-    def clean(self):
-        data = super().clean()
-        project = data.get("project") or getattr(self.instance, "project", None)
-        name = data.get("name")
-        taken = Workflow.objects.filter(project=project, name=name).exclude(pk=self.instance.pk)
-        if project and name and taken.exists():
-            self.add_error("name", f"A workflow named {name!r} already exists in {project.slug}.")
-        return data
-
-
-@admin.register(Workflow)
-class WorkflowAdmin(ProjectScopedAdmin):
-    form = WorkflowForm
-    list_display = ["name", "project", "latest_version", "dev", "stage", "prod", "updated_at"]
-    list_filter = [ProjectFilter]
-    search_fields = ["name", "=id"]
-    fields = ["project", "name", "description", "id", "created_at", "updated_at", "latest_diagram"]
-    inlines = [VersionInline, PromotionInline]
-    change_form_template = "admin/workflows/workflow/change_form.html"
-
-    def get_queryset(self, request):
-        return (super().get_queryset(request).select_related("project")
-                .annotate(latest=Max("versions__number")).prefetch_related("environments__version"))
-
-    def get_readonly_fields(self, request, obj=None):
-        return ["id", "created_at", "updated_at", "latest_diagram"] + (["project"] if obj else [])
-
-    def get_fields(self, request, obj=None):
-        return self.fields if obj is not None else ["project", "name", "description"]
-
-    def get_inlines(self, request, obj):
-        return self.inlines if obj is not None else []
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "project":
-            kwargs["queryset"] = projects_where(request.user, WRITE)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [path("<path:object_id>/new-version/", view(self.new_version), name="workflows_workflow_new_version"),
-                *super().get_urls()]
-
-    def new_version(self, request, object_id):
-        return admin_views.new_version_view(self, request, object_id)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        workflow = self.object_or_404(request, object_id)
-        extra = {"can_author": user_can(request.user, WRITE, workflow.project), **(extra_context or {})}
-        return super().change_view(request, object_id, form_url, extra)
-
-    def save_model(self, request, obj, form, change):
-        # Through the services, so a new workflow gets its environments.
-        if change:
-            services.update_workflow(workflow=obj, **{f: form.cleaned_data[f] for f in form.changed_data})
-        else:
-            obj.pk = services.create_workflow(project=obj.project, name=obj.name, description=obj.description).pk
-
-    @admin.display(description="latest", ordering="latest")
-    def latest_version(self, obj: Workflow) -> str:
-        return f"v{obj.latest}" if getattr(obj, "latest", None) else "—"
-
-    @admin.display(description="graph of the latest version")
-    def latest_diagram(self, obj: Workflow) -> str:
-        latest = obj.versions.order_by("-number").first()
-        return diagram_html(latest.body.get("graph")) if latest else "—"
-
-    def _pointer(self, obj: Workflow, environment: str) -> str:
-        for env in obj.environments.all():
-            if env.name == environment:
-                return _version_link(env.version)
-        return "—"
-
-    @admin.display(description="dev")
-    def dev(self, obj: Workflow) -> str:
-        return self._pointer(obj, "dev")
-
-    @admin.display(description="stage")
-    def stage(self, obj: Workflow) -> str:
-        return self._pointer(obj, "stage")
-
-    @admin.display(description="prod")
-    def prod(self, obj: Workflow) -> str:
-        return self._pointer(obj, "prod")
+    def new_version_extra(self, body: dict | None) -> str:
+        """The diagram of what parses, and every node type's config schema."""
+        graph = (STARTER_BODY if body is None else body).get("graph")
+        preview = format_html(
+            '<h2>Diagram</h2><div class="wf-diagram" style="overflow:auto; border:1px solid var(--hairline-color);'
+            ' padding:8px; background:#fff">{}</div>', mark_safe(graph_svg(graph))) if isinstance(graph, dict) else ""
+        schemas = format_html_join("", '<h3>{}</h3><pre class="ac-json">{}</pre>', sorted(
+            (name, json.dumps(cls.config_schema, indent=1)) for name, cls in node_types().items()))
+        return format_html("{}<details><summary>Node types and their config schemas</summary>{}</details>",
+                           preview, schemas)
 
 
-@admin.register(WorkflowVersion)
-class WorkflowVersionAdmin(ProjectScopedAdmin):
-    """Versions are immutable: viewable (with their diagram), promotable, never changed or deleted here."""
-
-    project_field = "workflow__project"
-    list_display = ["__str__", "workflow", "created_by", "created_at"]
-    list_filter = [ProjectFilter]
-    list_select_related = ["workflow", "created_by"]
-    search_fields = ["workflow__name", "=workflow__id"]
-    fields = ["workflow", "number", "content_hash", "created_by", "created_at", "environments", "diagram",
-              "pretty_body"]
-    readonly_fields = fields
-    actions = ["promote_selected"]
-    change_form_template = "admin/workflows/workflowversion/change_form.html"
-
-    def has_add_permission(self, request) -> bool:
-        return False  # new versions are written from the workflow's "New version" page
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [path("<path:object_id>/promote/", view(self.promote), name="workflows_workflowversion_promote"),
-                *super().get_urls()]
-
-    def promote(self, request, object_id):
-        return admin_views.promote_view(self, request, object_id)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        version = self.object_or_404(request, object_id)
-        extra = {"can_promote": user_can(request.user, WRITE, version.workflow.project), **(extra_context or {})}
-        return super().change_view(request, object_id, form_url, extra)
-
-    @admin.action(description="Promote to…")
-    def promote_selected(self, request, queryset):
-        if queryset.count() != 1:
-            self.message_user(request, "Select exactly one version to promote.", messages.WARNING)
-            return None
-        return HttpResponseRedirect(admin_url(queryset.get(), "promote"))
-
-    @admin.display(description="environments")
-    def environments(self, obj: WorkflowVersion) -> str:
-        return _environments(obj)
-
-    @admin.display(description="graph")
-    def diagram(self, obj: WorkflowVersion) -> str:
-        return diagram_html((obj.body or {}).get("graph"))
-
-    @admin.display(description="body")
-    def pretty_body(self, obj: WorkflowVersion) -> str:
-        return format_html('<pre class="ac-json">{}</pre>', json.dumps(obj.body, indent=2, ensure_ascii=False))
+definitions.register(WorkflowAdmin)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from agent_platform.versioning import ENVIRONMENTS
+from agent_platform.definitions.models import ENVIRONMENTS
 from agents.models import Agent, AgentEnvironment, AgentVersion
 
 _VERSION = re.compile(r"^v?(\d+)$")

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from django.db import models
 
+from agent_platform.definitions.kinds import DefinitionKind
+from agent_platform.definitions.models import Definition, DefinitionVersion, EnvironmentPointer, Promotion
 from agent_platform.ids import new_id
-from agent_platform.versioning import Definition, DefinitionVersion, EnvironmentPointer, Promotion
 
 
 def new_workflow_id() -> str:
@@ -45,3 +46,11 @@ class WorkflowPromotion(Promotion):
     version = models.ForeignKey(WorkflowVersion, on_delete=models.PROTECT, related_name="+")
     previous_version = models.ForeignKey(WorkflowVersion, null=True, blank=True, on_delete=models.PROTECT,
                                          related_name="+")
+
+
+WORKFLOWS = DefinitionKind(
+    name="workflow", label="Workflow", id_prefix="wf", url_prefix="workflows",
+    definition_model=Workflow, version_model=WorkflowVersion, environment_model=WorkflowEnvironment,
+    promotion_model=WorkflowPromotion, validate_body="workflows.services.validate_version_body",
+    validate_refs="workflows.references.validate_references",
+    in_use_message="workflow {name!r} has runs that pin its versions; delete them first")

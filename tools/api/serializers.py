@@ -8,7 +8,7 @@ from rest_framework import serializers
 from agent_platform.api.serializers import StrictSerializer
 from runtime.tools.base import ToolSpec
 from tools.building import build_tool
-from tools.models import CustomTool, CustomToolVersion, McpServer
+from tools.models import CustomTool, McpServer
 from tools.selectors import latest_version
 from tools.spec import NAME_PATTERN
 
@@ -74,14 +74,6 @@ class ToolIn(StrictSerializer):
 class ToolPatch(StrictSerializer):
     name = tool_name_field(required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-
-
-class ToolVersionOut(serializers.ModelSerializer):
-    body = serializers.JSONField()
-
-    class Meta:
-        model = CustomToolVersion
-        fields = ["number", "content_hash", "body", "created_at"]
 
 
 class HttpToolVersionIn(serializers.Serializer):

@@ -10,10 +10,12 @@ from agent_platform.api.idempotency import idempotent
 from agent_platform.api.pagination import paginate
 from agent_platform.api.serializers import validated
 from agent_platform.api.views import ProjectAPIView
+from agent_platform.definitions.api.views import DefinitionApi
 from runtime.tools.registry import BUILTIN_NAMES
 from tools import playground, selectors, services
 from tools.api import serializers as s
 from tools.api.problems import tool_error_response
+from tools.models import CUSTOM_TOOLS
 from tools.resolution import builtins
 
 KINDS = ("builtin", "http", "openapi", "mcp")
@@ -90,26 +92,15 @@ class ToolDetail(ProjectAPIView):
         return selectors.get_custom_tool(request.project, tool_id)
 
 
-class ToolVersionList(ProjectAPIView):
-    @extend_schema(responses=s.ToolVersionOut(many=True))
-    def get(self, request, tool_id: str):
-        tool = selectors.get_custom_tool(request.project, tool_id)
-        return self.list_response(tool.versions.all(), lambda v: s.ToolVersionOut(v).data)
-
-    @extend_schema(request=s.HttpToolVersionIn, responses={201: s.ToolVersionOut, 200: s.ToolVersionOut})
-    def post(self, request, tool_id: str):
-        if tool_id in BUILTIN_NAMES:
-            raise BuiltinReadOnly(f"{tool_id!r} is a built-in tool; it has no versions.")
-        tool = selectors.get_custom_tool(request.project, tool_id)
-        version, created = services.create_tool_version(tool=tool, body=request.data, created_by=_user(request))
-        return Response(s.ToolVersionOut(version).data, status=201 if created else 200)
+def _refuse_builtin_versions(tool_id: str) -> None:
+    if tool_id in BUILTIN_NAMES:
+        raise BuiltinReadOnly(f"{tool_id!r} is a built-in tool; it has no versions.")
 
 
-class ToolVersionDetail(ProjectAPIView):
-    @extend_schema(responses=s.ToolVersionOut)
-    def get(self, request, tool_id: str, number: int):
-        tool = selectors.get_custom_tool(request.project, tool_id)
-        return Response(s.ToolVersionOut(selectors.get_version(tool, number)).data)
+# A custom tool's versions: the versioned-definition layer's views (the tool list and detail above
+# are the tools' own: built-ins are listed with them).
+TOOL_VERSIONS_API = DefinitionApi(CUSTOM_TOOLS, body_serializer=s.HttpToolVersionIn, module="tools.api.serializers",
+                                  routes=("versions", "version"), before_new_version=_refuse_builtin_versions)
 
 
 class ToolImportOpenAPI(ProjectAPIView):

@@ -1,12 +1,4 @@
-from django.urls import path
+from agent_platform.definitions.api.urls import definition_urlpatterns
+from workflows.api.views import WORKFLOW_API
 
-from workflows.api import views
-
-urlpatterns = [
-    path("workflows", views.WorkflowList.as_view(), name="workflow-list"),
-    path("workflows/<str:workflow_id>", views.WorkflowDetail.as_view(), name="workflow-detail"),
-    path("workflows/<str:workflow_id>/versions", views.VersionList.as_view(), name="workflow-version-list"),
-    path("workflows/<str:workflow_id>/versions/<int:number>", views.VersionDetail.as_view(),
-         name="workflow-version-detail"),
-    path("workflows/<str:workflow_id>/promote", views.Promote.as_view(), name="workflow-promote"),
-]
+urlpatterns = definition_urlpatterns(WORKFLOW_API)
