@@ -149,7 +149,7 @@ def case_from_run_events(*, item: Mapping[str, Any], output: Any, events: Iterab
         item_id=str(item.get("id")), input=item.get("input"), expected=item.get("expected"),
         metadata=dict(item.get("metadata") or {}), output=output, node_outputs=nodes, latency_ms=latency_ms,
         input_tokens=tokens_in, output_tokens=tokens_out, cost_usd=round(cost, 10), tool_calls=tuple(calls),
-        steps=model_steps or node_steps, citations=tuple(citations),
+        steps=node_steps if nodes else model_steps, citations=tuple(citations),
         feedback=tuple(Feedback(f.get("thumbs"), f.get("score"), f.get("comment")) for f in feedback),
         baseline_output=baseline_output, repeat=repeat)
 

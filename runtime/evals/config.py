@@ -125,3 +125,43 @@ def _check(hint: Any, value: Any) -> tuple[str | None, Any]:
     if origin is dict or hint is dict:
         return (None, dict(value)) if isinstance(value, dict) else ("must be an object", value)
     raise TypeError(f"unsupported config type hint {hint!r}")  # a programming error in a Config class
+
+
+def config_json_schema(cls: type[MetricConfig]) -> dict[str, Any]:
+    """The JSON Schema of a config dataclass (for OpenAPI and the admin's JSON editor). It states
+    types, enums and required keys; range rules live in `validate()` and are not repeated."""
+    hints = get_type_hints(cls)
+    properties: dict[str, Any] = {}
+    required = []
+    for f in dataclasses.fields(cls):
+        properties[f.name] = _schema_of(hints[f.name])
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            required.append(f.name)
+        elif f.default is not dataclasses.MISSING and f.default is not None:
+            properties[f.name]["default"] = f.default
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _schema_of(hint: Any) -> dict[str, Any]:
+    origin = get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [o for o in get_args(hint) if o is not type(None)]
+        nullable = len(options) < len(get_args(hint))
+        schemas = [_schema_of(o) for o in options] + ([{"type": "null"}] if nullable else [])
+        return schemas[0] if len(schemas) == 1 else {"anyOf": schemas}
+    if hint is Any:
+        return {}
+    if origin is Literal:
+        return {"enum": list(get_args(hint))}
+    simple = {bool: "boolean", int: "integer", float: "number", str: "string"}
+    if hint in simple:
+        return {"type": simple[hint]}
+    if origin is list:
+        (item_hint,) = get_args(hint) or (Any,)
+        return {"type": "array", "items": _schema_of(item_hint)}
+    if origin is dict or hint is dict:
+        return {"type": "object"}
+    raise TypeError(f"unsupported config type hint {hint!r}")

@@ -6,7 +6,7 @@ request fails before anything runs.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from runtime.evals.metrics.base import Metric
@@ -30,6 +30,20 @@ def metric_types() -> dict[str, type[Metric]]:
     return dict(_REGISTRY)
 
 
+def metric_spec_schema() -> dict[str, Any]:
+    """JSON Schema of one entry of an eval's `metrics` list: `{type, name?, ...config}`, one
+    branch per registered type (for OpenAPI and the admin's JSON editor)."""
+    from runtime.evals.config import config_json_schema
+
+    branches = []
+    for type_name, cls in sorted(_REGISTRY.items()):
+        schema = config_json_schema(cls.Config)
+        schema["properties"] = {"type": {"const": type_name}, "name": {"type": "string"}, **schema["properties"]}
+        schema["required"] = ["type", *schema.get("required", [])]
+        branches.append(schema)
+    return {"oneOf": branches}
+
+
 # Import the built-in types so that they register themselves.
 from runtime.evals.metrics import (  # noqa: E402, F401  (registration after the registry exists)
     code,
@@ -45,4 +59,5 @@ from runtime.evals.metrics import (  # noqa: E402, F401  (registration after the
 )
 from runtime.evals.metrics.build import build_metric, build_metrics, score_case  # noqa: E402
 
-__all__ = ["build_metric", "build_metrics", "metric_class", "metric_types", "register", "score_case"]
+__all__ = ["build_metric", "build_metrics", "metric_class", "metric_spec_schema", "metric_types", "register",
+           "score_case"]

@@ -35,9 +35,11 @@ def test_agent_run_events_give_tool_calls_steps_usage_and_citations():
 
 def test_workflow_run_events_give_node_outputs_addressable_by_path():
     events = [{"type": "node.completed", "node_id": "start", "data": {"output": {"q": "x"}}},
+              {"type": "model.completed", "node_id": "classify", "data": {"usage": {"input_tokens": 5}}},
               {"type": "node.completed", "node_id": "classify", "data": {"output": {"label": "billing", "p": 0.9}}},
               {"type": "node.completed", "node_id": "end", "data": {"output": {"text": "ok"}}}]
     c = case_from_run_events(item={"id": 7, "input": {}, "expected": "billing"}, output={"text": "ok"}, events=events)
-    assert c.item_id == "7" and c.steps == 3
+    assert c.item_id == "7" and c.steps == 3  # executed nodes, not model turns
+    assert c.input_tokens == 5
     assert score({"type": "exact", "path": "$.nodes.classify.output.label"}, c).passed is True
     assert score({"type": "exact", "path": "$.nodes.missing.output.label"}, c).passed is False

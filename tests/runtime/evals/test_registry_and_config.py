@@ -92,3 +92,25 @@ def test_config_values_are_typed_after_parsing():
     metric = build_metric({"type": "levenshtein", "threshold": 1})
     assert metric.config.threshold == 1.0 and isinstance(metric.config.threshold, float)
     assert metric.name == "levenshtein"
+
+
+def test_the_spec_schema_accepts_valid_specs_and_names_each_type():
+    import jsonschema
+
+    from runtime.evals.metrics import metric_spec_schema
+
+    schema = metric_spec_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert len(schema["oneOf"]) == len(API_TYPES)
+    validator = jsonschema.Draft202012Validator(schema)
+    for spec in ({"type": "exact", "ignore_case": True}, {"type": "regex", "pattern": "a+"},
+                 {"type": "contains", "name": "c", "value": ["a", "b"]},
+                 {"type": "llm_judge", "rubric": "r", "model": "scripted/judge", "mode": "pairwise"},
+                 {"type": "tool_sequence", "tools": ["a"], "mode": "subset"}, {"type": "latency_ms", "max": 10}):
+        assert validator.is_valid(spec), spec
+        build_metric(spec, judge_services(("judge", [])))  # the engine agrees
+    for spec in ({"type": "regex"}, {"type": "exact", "colour": 1}, {"type": "tool_sequence", "mode": "loose"},
+                 {"type": "bleu"}, {"type": "levenshtein", "threshold": "x"}):
+        assert not validator.is_valid(spec), spec
+    levenshtein = next(b for b in schema["oneOf"] if b["properties"]["type"] == {"const": "levenshtein"})
+    assert levenshtein["properties"]["threshold"] == {"type": "number", "default": 0.8}
