@@ -1,0 +1,342 @@
+"""Executing an eval run on a worker: claim its lease, make its item x repeat rows (idempotent),
+reuse identical earlier results, fan the rest out as ordinary runs at the requested concurrency,
+score each finished run, and store the report.
+
+Runs are created with `runs.services.create_run` (so each has its events, trace and job on the
+`runs` queue) and executed by this coordinator's own threads, `concurrency` at a time (a run
+already claimed by a `runs` worker is waited for instead); so an eval's concurrency does not
+depend on how many workers there are, and a run is executed once whoever gets it first.
+
+A killed coordinator loses its lease; the eval recovery pass puts the eval back on the queue,
+and the next attempt finds the rows: done ones stay, rows with a run wait for (or execute) that
+run, pending ones start. Each row is a unique (eval, item, repeat), and its run is stored in
+the same transaction that creates the run, so no item is run twice.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Now
+from django.utils import timezone
+
+from agent_platform.api.errors import ApiError
+from evals import progress
+from evals.dataset_items import item_content, items_with_tags
+from evals.metric_services import metric_services
+from evals.models import (
+    CANCELLED,
+    DONE,
+    ERRORED,
+    FAILED,
+    PENDING,
+    QUEUED,
+    RUNNING,
+    SUCCEEDED,
+    EvalResult,
+    EvalRun,
+    Feedback,
+)
+from evals.reports import compute_report
+from runtime.errors import PlatformError
+from runtime.evals import MetricResult, build_metrics, case_from_run_events, score_case
+
+logger = logging.getLogger(__name__)
+RUN_TERMINAL = ("succeeded", "failed", "cancelled", "timed_out")
+
+
+def lease_s() -> float:
+    return float(getattr(settings, "EVAL_LEASE_S", settings.RUN_LEASE_S))
+
+
+def reuse_key(eval_run: EvalRun, item: dict, repeat: int) -> str:
+    canonical = json.dumps({"target": f"{eval_run.kind}:{eval_run.target_version.pk}", "item": item_content(item),
+                            "repeat": repeat, "metrics": eval_run.metrics}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def claim(eval_id: str, owner: str) -> bool:
+    now = timezone.now()
+    free = Q(lease_owner="") | Q(lease_expires_at__lt=now)
+    return bool(EvalRun.objects.filter(Q(pk=eval_id), free, status__in=(QUEUED, RUNNING), cancel_requested=False)
+                .update(status=RUNNING, lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_s()),
+                        started_at=Coalesce(F("started_at"), Now()), attempts=F("attempts") + 1))
+
+
+class Lease:
+    """Renews the eval's lease in the background; tells the workers to stop when it is lost or
+    the eval is cancelled."""
+
+    def __init__(self, eval_id: str, owner: str) -> None:
+        self.eval_id, self.owner = eval_id, owner
+        self.lost = threading.Event()
+        self.cancelled = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"eval-lease-{eval_id}", daemon=True)
+
+    @property
+    def should_stop(self) -> bool:
+        return self.lost.is_set() or self.cancelled.is_set()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        try:
+            while not self._stop.wait(max(0.2, lease_s() / 3)):
+                try:
+                    self.beat()
+                except Exception as exc:  # noqa: BLE001 - a dependency hiccup: the next beat retries
+                    logger.warning("eval %s: lease renewal failed: %s: %s", self.eval_id, type(exc).__name__, exc)
+        finally:
+            connection.close()
+
+    def beat(self) -> None:
+        row = EvalRun.objects.filter(pk=self.eval_id, lease_owner=self.owner).values_list("cancel_requested",
+                                                                                          flat=True).first()
+        if row is None:
+            self.lost.set()
+            return
+        EvalRun.objects.filter(pk=self.eval_id, lease_owner=self.owner).update(
+            lease_expires_at=timezone.now() + timedelta(seconds=lease_s()))
+        if row:
+            self.cancelled.set()
+
+
+def ensure_rows(eval_run: EvalRun) -> list[dict]:
+    """The eval's item x repeat rows (created once; a restart finds them)."""
+    items = items_with_tags(eval_run.dataset_version.items, eval_run.tags or [])
+    rows = [EvalResult(eval=eval_run, item_id=str(item["id"]), repeat=repeat, position=position,
+                       tags=list(item.get("tags") or []) + ([item["split"]] if item.get("split") else []),
+                       reuse_key=reuse_key(eval_run, item, repeat))
+            for position, item in enumerate(items) for repeat in range(eval_run.repeats)]
+    EvalResult.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return items
+
+
+def reuse_earlier(eval_run: EvalRun) -> int:
+    """Copy identical earlier results (same target version, item content, repeat and metrics)."""
+    reused = 0
+    pending = EvalResult.objects.filter(eval=eval_run, status=PENDING, run__isnull=True)
+    for row in pending:
+        source = (EvalResult.objects.filter(reuse_key=row.reuse_key, status=DONE, eval__project=eval_run.project_id)
+                  .exclude(eval=eval_run).order_by("-completed_at").first())
+        if source is None:
+            continue
+        origin = source.reused_from_id or source.pk
+        EvalResult.objects.filter(pk=row.pk, status=PENDING).update(
+            status=DONE, reused_from_id=origin, run_id=source.run_id, output=source.output, scores=source.scores,
+            latency_ms=source.latency_ms, input_tokens=source.input_tokens, output_tokens=source.output_tokens,
+            cost_usd=source.cost_usd, error=source.error, completed_at=timezone.now())
+        reused += 1
+    return reused
+
+
+def run_input(value):
+    """A string input is the agent IO's message (`{"message": s}`); anything else is passed as is."""
+    return {"message": value} if isinstance(value, str) else value
+
+
+class Coordinator:
+    def __init__(self, eval_run: EvalRun, items: list[dict], lease: Lease, worker_name: str) -> None:
+        self.eval = eval_run
+        self.items = {str(item["id"]): item for item in items}
+        self.lease = lease
+        self.worker_name = worker_name
+        self.metrics = build_metrics(eval_run.metrics, metric_services(eval_run.project))
+        self.baseline_outputs: dict[str, object] = {}
+        if eval_run.baseline_id:
+            for item_id, output in (EvalResult.objects.filter(eval_id=eval_run.baseline_id, repeat=0)
+                                    .values_list("item_id", "output")):
+                self.baseline_outputs[item_id] = output
+
+    def run_all(self) -> None:
+        rows = list(EvalResult.objects.filter(eval=self.eval, status__in=(PENDING, RUNNING)).order_by("position",
+                                                                                                      "repeat"))
+        if not rows:
+            return
+        with ThreadPoolExecutor(max_workers=min(self.eval.concurrency, len(rows)),
+                                thread_name_prefix=f"eval-{self.eval.pk}") as pool:
+            futures = [pool.submit(self._one, row.pk) for row in rows]
+            for future in as_completed(futures):
+                future.result()
+
+    def _one(self, row_id: int) -> None:
+        try:
+            if self.lease.should_stop:
+                return
+            row = EvalResult.objects.select_related("run").get(pk=row_id)
+            if row.status in (DONE, ERRORED):
+                return
+            run = row.run if row.run_id else self._start_run(row)
+            if run is None:
+                return
+            self._execute_or_wait(run.pk)
+            self._score(row, run.pk)
+            update_progress(self.eval.pk)
+            progress.publish(self.eval.pk)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    def _start_run(self, row: EvalResult):
+        from runs import services as run_services
+
+        item = self.items[row.item_id]
+        target = {"agent": self.eval.agent.name} if self.eval.kind == "agent" else {"workflow": self.eval.workflow.name}
+        try:
+            with transaction.atomic():
+                run = run_services.create_run(
+                    project=self.eval.project, version=self.eval.target_version.number, input=run_input(item["input"]),
+                    metadata={"eval": self.eval.pk, "item": row.item_id, "repeat": row.repeat}, **target)
+                if not EvalResult.objects.filter(pk=row.pk, run__isnull=True).update(run=run, status=RUNNING):
+                    raise _Taken()
+        except _Taken:
+            return None
+        except PlatformError as exc:  # e.g. the item's input does not match the target's input schema
+            error = {"type": exc.code, "message": exc.message}
+            if getattr(exc, "errors", None):
+                error["errors"] = _plain(exc.errors)
+            self._fail_row(row, error)
+            return None
+        except ApiError as exc:
+            self._fail_row(row, {"type": exc.default_code, "message": str(exc.detail), "errors": _plain(exc.errors)})
+            return None
+        return run
+
+    def _fail_row(self, row: EvalResult, error: dict) -> None:
+        message = f"the run could not start: {error['message']}"
+        scores = {m.name: MetricResult(None, False, message, {"error": error}).to_dict() for m in self.metrics}
+        EvalResult.objects.filter(pk=row.pk).update(status=ERRORED, error=error, scores=scores,
+                                                    completed_at=timezone.now())
+
+    def _execute_or_wait(self, run_id: str) -> None:
+        from runs.executor import execute_run
+        from runs.models import Run
+
+        deadline = None
+        while not self.lease.lost.is_set():
+            status = Run.objects.filter(pk=run_id).values_list("status", flat=True).first()
+            if status is None or status in RUN_TERMINAL:
+                return
+            if self.lease.cancelled.is_set():
+                from runs import services as run_services
+
+                run = Run.objects.get(pk=run_id)
+                if not run.is_terminal:
+                    run_services.cancel_run(run=run)
+            if status == "queued":
+                execute_run(run_id, worker_name=self.worker_name)
+                continue
+            # Another worker holds it (or it waits for a person): follow it until it ends.
+            if deadline is None:
+                timeout = Run.objects.filter(pk=run_id).values_list("timeout_s", flat=True).first() or 300
+                deadline = time.monotonic() + float(timeout) + 2 * lease_s() + 60
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.02)
+
+    def _score(self, row: EvalResult, run_id: str) -> None:
+        from runs.models import Event, Run
+
+        run = Run.objects.get(pk=run_id)
+        if run.status not in RUN_TERMINAL:
+            return  # the lease was lost: the next attempt scores it
+        events = list(Event.objects.filter(run_id=run_id).order_by("seq").values("type", "node_id", "data"))
+        feedback = [f.as_case_feedback() for f in Feedback.objects.filter(run_id=run_id)]
+        latency = None
+        if run.started_at and run.finished_at:
+            latency = (run.finished_at - run.started_at).total_seconds() * 1000
+        item = self.items[row.item_id]
+        case = case_from_run_events(item=item, output=run.output, events=events, latency_ms=latency,
+                                    feedback=feedback, baseline_output=self.baseline_outputs.get(row.item_id),
+                                    repeat=row.repeat)
+        scores = score_case(self.metrics, case)
+        usage = run.usage or {}
+        error = run.error if run.status != "succeeded" else None
+        if error is None and run.status != "succeeded":
+            error = {"type": run.status, "message": f"the run {run.status}"}
+        EvalResult.objects.filter(pk=row.pk).update(
+            status=DONE, output=run.output, scores={name: r.to_dict() for name, r in scores.items()},
+            latency_ms=latency, input_tokens=usage.get("input_tokens", case.input_tokens),
+            output_tokens=usage.get("output_tokens", case.output_tokens),
+            cost_usd=usage.get("cost_usd", case.cost_usd), error=error, completed_at=timezone.now())
+
+
+class _Taken(Exception):
+    """Another attempt stored a run for this row first."""
+
+
+def _plain(errors):
+    return json.loads(json.dumps(errors, default=str))
+
+
+def _finish(eval_id: str, owner: str, status: str, **fields) -> bool:
+    return bool(EvalRun.objects.filter(pk=eval_id, lease_owner=owner).update(
+        status=status, finished_at=timezone.now(), lease_owner="", lease_expires_at=None, **fields))
+
+
+def update_progress(eval_id: str) -> int:
+    done = EvalResult.objects.filter(eval_id=eval_id, status__in=(DONE, ERRORED)).count()
+    EvalRun.objects.filter(pk=eval_id).update(completed=done)
+    return done
+
+
+def execute_eval(eval_id: str, *, worker_name: str = "worker") -> str | None:
+    """Execute (or resume) an eval; returns its final status, or None when it was not ours."""
+    owner = f"{worker_name}/{uuid.uuid4().hex[:8]}"
+    if not claim(eval_id, owner):
+        return None
+    lease = Lease(eval_id, owner)
+    lease.start()
+    try:
+        eval_run = EvalRun.objects.select_related("project", "dataset_version", "dataset", "agent", "agent_version",
+                                                  "workflow", "workflow_version").get(pk=eval_id)
+        items = ensure_rows(eval_run)
+        try:
+            coordinator = Coordinator(eval_run, items, lease, worker_name)
+        except PlatformError as exc:
+            _finish(eval_id, owner, FAILED, error=exc.to_dict())
+            progress.publish(eval_id)
+            return FAILED
+        if not eval_run.fresh:
+            reuse_earlier(eval_run)
+        update_progress(eval_id)
+        progress.publish(eval_id)
+        coordinator.run_all()
+        update_progress(eval_id)
+        if lease.lost.is_set():
+            return None
+        if lease.cancelled.is_set():
+            _finish(eval_id, owner, CANCELLED, error={"type": "cancelled", "message": "cancelled by request"})
+            progress.publish(eval_id)
+            return CANCELLED
+        report = compute_report(eval_run)
+        _finish(eval_id, owner, SUCCEEDED, report=report, passed=report["passed"])
+        progress.publish(eval_id)
+        return SUCCEEDED
+    except Exception as exc:
+        from runs import dependencies
+
+        if dependencies.is_transient(exc):
+            EvalRun.objects.filter(pk=eval_id, lease_owner=owner).update(lease_owner="", lease_expires_at=None)
+            raise
+        logger.exception("eval %s failed", eval_id)
+        _finish(eval_id, owner, FAILED, error={"type": "eval_error", "message": f"{type(exc).__name__}: {exc}"})
+        progress.publish(eval_id)
+        raise
+    finally:
+        lease.stop()
