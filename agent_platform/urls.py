@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("workflows.api.urls")),
     path("", include("rag.api.urls")),
     path("", include("runs.api.urls")),
+    path("", include("evals.api.urls")),
 ]
 
 urlpatterns = [

@@ -148,6 +148,9 @@ def recovery_pass() -> None:
         sweep_queued()
         with writer() as cur:
             purge_expired(cur)
+        from evals.recovery import requeue_stale_evals
+
+        requeue_stale_evals()  # evals whose coordinator died go back on the `evals` queue
 
 
 def start_recovery_thread() -> threading.Thread:
