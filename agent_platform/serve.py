@@ -83,7 +83,7 @@ def up() -> int:
         embedded.ensure_redis()
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True)
-    subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, check=True)
+    subprocess.run([python, "-m", "agent_platform.static_files"], cwd=ROOT, check=True)  # collectstatic if changed
     if not _running("daphne"):
         _spawn("daphne", [python, "-m", "daphne", "-b", HOST, "-p", str(PORT), "agent_platform.asgi:application"])
     if not _running("supervisor"):  # starts WORKERS workers and restarts any that dies

@@ -47,6 +47,6 @@ def _close_run_writer(django_db_setup, django_db_blocker):
 @pytest.fixture(scope="session", autouse=True)
 def _static_files_collected():
     """Pages and servers use the production static storage (hashed names): collect once."""
-    from tests.static_files import ensure_static_collected
+    from agent_platform.static_files import ensure_static_collected
 
     ensure_static_collected()
