@@ -82,6 +82,9 @@ class Secret(models.Model):
     name = models.CharField(max_length=128)
     ciphertext = models.TextField()
     description = models.CharField(max_length=300, blank=True, default="")
+    # Hosts the value may be sent to (exact names/IPs or "*.domain"); null = unscoped (created before
+    # scoping existed): refused for tool requests unless PLATFORM_UNSCOPED_SECRETS=allow.
+    allowed_hosts = models.JSONField(null=True, blank=True, default=None)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -12,8 +12,10 @@ from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts import crypto
+from accounts.allowlist import secret_hosts, validate_allowlist
 from accounts.models import ApiKey, Membership, Project, Secret
 from accounts.roles import OWNER, PERMISSIONS, ROLE_PERMISSIONS, ROLES
+from accounts.secret_vault import ProjectSecrets, secret_aad
 from agent_platform.api.errors import Conflict, FieldError
 from runtime.redaction import redactor
 
@@ -88,27 +90,54 @@ def revoke_api_key(*, key: ApiKey) -> ApiKey:
 
 
 def _aad(project_id: str, name: str) -> str:
-    return f"{project_id}:{name}"
+    return secret_aad(project_id, name)
 
 
-def set_secret(*, project: Project, name: str, value: str, description: str = "", created_by=None) -> Secret:
-    """Create or replace a secret's value (encrypted at rest)."""
+def set_secret(*, project: Project, name: str, value: str, description: str = "", created_by=None,
+               allowed_hosts: list[str] | None = None) -> Secret:
+    """Create or replace a secret's value (encrypted at rest). `allowed_hosts`: where the value may
+    be sent (None keeps a replaced secret's scope; a new one without it is unscoped)."""
     if not value:
         raise FieldError("value", "must not be empty")
+    hosts = None if allowed_hosts is None else secret_hosts(allowed_hosts)
     redactor.register(value)
     token = crypto.encrypt(value, aad=_aad(project.id, name))
     try:
         with transaction.atomic():
             secret, created = Secret.objects.get_or_create(
                 project=project, name=name,
-                defaults={"ciphertext": token, "description": description, "created_by": created_by})
+                defaults={"ciphertext": token, "description": description, "created_by": created_by,
+                          "allowed_hosts": hosts})
             if not created:
                 secret.ciphertext, secret.updated_at = token, timezone.now()
                 if description:
                     secret.description = description
-                secret.save(update_fields=["ciphertext", "updated_at", "description"])
+                if hosts is not None:
+                    secret.allowed_hosts = hosts
+                secret.save(update_fields=["ciphertext", "updated_at", "description", "allowed_hosts"])
     except IntegrityError as exc:  # a concurrent create of the same name
         raise Conflict(f"secret {name!r} is being created concurrently", field="name") from exc
+    return secret
+
+
+def update_secret(*, secret: Secret, allowed_hosts: list[str] | None = None,
+                  description: str | None = None, value: str | None = None) -> Secret:
+    """Change a secret's scope, description or value (the value is re-encrypted)."""
+    fields = ["updated_at"]
+    if allowed_hosts is not None:
+        secret.allowed_hosts = secret_hosts(allowed_hosts)
+        fields.append("allowed_hosts")
+    if description is not None:
+        secret.description = description
+        fields.append("description")
+    if value is not None:
+        if not value:
+            raise FieldError("value", "must not be empty")
+        redactor.register(value)
+        secret.ciphertext = crypto.encrypt(value, aad=_aad(secret.project_id, secret.name))
+        fields.append("ciphertext")
+    secret.updated_at = timezone.now()
+    secret.save(update_fields=fields)
     return secret
 
 
@@ -116,17 +145,22 @@ def delete_secret(*, secret: Secret) -> None:
     secret.delete()
 
 
-def reveal_secrets(project: Project, names: list[str] | None = None) -> dict[str, str]:
-    """Decrypt a project's secrets for use by tools and model providers (never for responses).
+def reveal_secrets(project: Project, names: list[str] | None = None) -> ProjectSecrets:
+    """A project's secrets for use by tools and model providers (never for responses): a mapping
+    that decrypts each value only when it is read, and knows each secret's allowed hosts.
 
-    Every value returned is registered with the redactor, so it is masked in logs and events."""
-    query = Secret.objects.filter(project=project)
-    if names is not None:
-        query = query.filter(name__in=names)
-    values = {s.name: crypto.decrypt(s.ciphertext, aad=_aad(project.id, s.name)) for s in query}
-    for value in values.values():
-        redactor.register(value)
-    return values
+    Every value read is registered with the redactor, so it is masked in logs and events."""
+    return ProjectSecrets.load(project, names)
+
+
+def update_project(*, project: Project, data: dict) -> Project:
+    """Apply a validated project PATCH; the HTTP allow-list is checked entry by entry."""
+    if "http_allowlist" in data:
+        data = {**data, "http_allowlist": validate_allowlist(data["http_allowlist"])}
+    for field, value in data.items():
+        setattr(project, field, value)
+    project.save(update_fields=list(data) or None)
+    return project
 
 
 def rotate_encryption_key() -> int:

@@ -8,11 +8,19 @@ two servers on the same data directory (PostgreSQL's own postmaster.pid check ba
 The servers outlive the process that started them; `python -m agent_platform.embedded stop`
 (what `make down` calls) stops them cleanly. Both keep their data across restarts (Redis with
 an append-only file).
+
+Local access is closed to other users of the machine (docs/security.md): the socket directory
+is mode 0700 (owned by the PostgreSQL user when running as root, whom root can still reach),
+the PostgreSQL socket 0700, and PostgreSQL asks for a password (`scram-sha-256`) kept in
+`var/pg-password` (0600). A data directory created with trust auth by an older version is
+switched to password auth the next time this module starts it. `var/` itself, its logs and the
+Redis append-only file are 0700/0600.
 """
 from __future__ import annotations
 
 import fcntl
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -20,16 +28,53 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DB_NAME = "agent_platform"
 PG_SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
 
 
+PASSWORD_FILE = "pg-password"
+
+
 def var_dir() -> Path:
     path = Path(os.environ.get("PLATFORM_VAR_DIR") or BASE_DIR / "var").resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
+
+
+def _private_dir(path: Path) -> Path:
+    """Create `path` (0700) or tighten an existing one."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _chmod(path, 0o700)
+    return path
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        if path.exists() and (path.stat().st_mode & 0o777) != mode:
+            path.chmod(mode)
+    except PermissionError:  # owned by someone else (e.g. the PostgreSQL user): leave it
+        pass
+
+
+def pg_password(var: Path) -> str:
+    """The embedded PostgreSQL's password, created on first use (var/pg-password, mode 0600).
+    Created atomically (link of a complete temp file), so concurrent first users agree."""
+    path = var / PASSWORD_FILE
+    if not path.exists():
+        tmp = var / f".{PASSWORD_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(32) + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path.read_text().strip()
 
 
 @contextmanager
@@ -49,7 +94,7 @@ def _run_dir(var: Path) -> Path:
         import hashlib
 
         run = Path("/tmp") / f"agent-platform-{hashlib.sha1(str(var).encode()).hexdigest()[:10]}"
-    run.mkdir(parents=True, exist_ok=True)
+    run.mkdir(mode=0o700, parents=True, exist_ok=True)
     return run
 
 
@@ -86,7 +131,7 @@ def _prepare_root_permissions(pgdata: Path, run: Path) -> None:
     ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
     for path in (pgdata, run):
         os.chown(path, entry.pw_uid, entry.pw_gid)
-    run.chmod(0o755)
+    run.chmod(0o700)  # root (every platform process) still reaches it; other users do not
 
 
 def _pg_running(pgdata: Path) -> bool:
@@ -103,8 +148,17 @@ def _pg_running(pgdata: Path) -> bool:
 
 
 def postgres_url(var: Path | None = None) -> str:
-    run = _run_dir(var or var_dir())
-    return f"postgresql://postgres@/{DB_NAME}?host={run}"
+    var = var or var_dir()
+    run = _run_dir(var)
+    return f"postgresql://postgres:{quote(pg_password(var), safe='')}@/{DB_NAME}?host={run}"
+
+
+def masked_url(url: str) -> str:
+    """A database URL fit for printing (no password)."""
+    head, sep, tail = url.partition("@")
+    if not sep or ":" not in head.split("//", 1)[-1]:
+        return url
+    return head.rsplit(":", 1)[0] + ":****@" + tail
 
 
 def ensure_postgres(var: Path | None = None) -> str:
@@ -112,15 +166,61 @@ def ensure_postgres(var: Path | None = None) -> str:
     var = var or var_dir()
     pgdata, run = var / "pgdata", _run_dir(var)
     with _exclusive(var):
+        password = pg_password(var)  # before anyone builds a URL: a trust server ignores it
         if not _pg_running(pgdata):
             _start_postgres(pgdata, run, var / "log")
+            _require_password(pgdata, run, password)
+        tighten_var(var)
     return postgres_url(var)
 
 
+def tighten_var(var: Path) -> None:
+    """`var/` 0700 (0711 as root: the PostgreSQL user must traverse it to its data directory),
+    its own files and logs 0600, the log and Redis directories 0700."""
+    _chmod(var, 0o711 if os.geteuid() == 0 else 0o700)
+    for sub in ("log", "redis"):
+        if (var / sub).is_dir():
+            _private_dir(var / sub)
+            for child in (var / sub).iterdir():
+                if child.is_file():
+                    _chmod(child, 0o600)
+    for child in var.iterdir():
+        if child.is_file():
+            _chmod(child, 0o600)
+
+
+def _require_password(pgdata: Path, run: Path, password: str) -> None:
+    """Switch a data directory still on trust auth (fresh, or from an older version) to
+    `scram-sha-256` for every local connection: set the password over the (still trusted)
+    socket, rewrite pg_hba.conf, reload. Runs at start, inside the start-up lock."""
+    hba = pgdata / "pg_hba.conf"
+    rules = [line.split() for line in hba.read_text().splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if rules and all(rule[0] == "local" and rule[-1] == "scram-sha-256" for rule in rules):
+        return
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(f"postgresql://postgres@/postgres?host={run}", autocommit=True,
+                         password=password) as conn:
+        conn.execute(sql.SQL("ALTER ROLE postgres PASSWORD {}").format(sql.Literal(password)))
+        hba.write_text("# agent platform embedded: local socket only, password (scram-sha-256) for everyone\n"
+                       "local all all scram-sha-256\n")
+        conn.execute("SELECT pg_reload_conf()")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the reload is asynchronous: wait until a trusted login fails
+        try:
+            psycopg.connect(f"postgresql://postgres@/postgres?host={run}", connect_timeout=2).close()
+        except psycopg.OperationalError:
+            return
+        time.sleep(0.02)
+    raise RuntimeError("embedded PostgreSQL still accepts password-less logins after switching to scram-sha-256")
+
+
 def _start_postgres(pgdata: Path, run: Path, logs: Path) -> None:
-    logs.mkdir(exist_ok=True)
+    _private_dir(logs)
     fresh = not (pgdata / "PG_VERSION").exists()
     pgdata.mkdir(mode=0o700, exist_ok=True)
+    _chmod(run, 0o700)
     _prepare_root_permissions(pgdata, run)
     kwargs = _pg_user_kwargs()
     if fresh:
@@ -131,8 +231,9 @@ def _start_postgres(pgdata: Path, run: Path, logs: Path) -> None:
                        "listen_addresses = ''\n")
     log_file = pgdata / "server.log"  # inside pgdata so the postgres user can write it
     subprocess.run([_pg_bin("pg_ctl"), "-D", str(pgdata), "-w", "-t", "60", "-l", str(log_file),
-                    "-o", f"-k {run}", "start"], check=True, capture_output=True, **kwargs)
-    if fresh:
+                    "-o", f"-k {run} -c unix_socket_permissions=0700", "start"], check=True, capture_output=True,
+                   **kwargs)
+    if fresh:  # still trust auth: `_require_password` follows
         subprocess.run([_pg_bin("createdb"), "-h", str(run), "-U", "postgres", DB_NAME], check=True,
                        capture_output=True)
 
@@ -184,13 +285,13 @@ def ensure_redis(var: Path | None = None) -> str:
     with _exclusive(var):
         if not _redis_running(sock):
             _start_redis(var, run, sock)
+        tighten_var(var)
     return redis_url(var)
 
 
 def _start_redis(var: Path, run: Path, sock: Path) -> None:
-    data = var / "redis"
-    data.mkdir(exist_ok=True)
-    (var / "log").mkdir(exist_ok=True)
+    data = _private_dir(var / "redis")
+    _private_dir(var / "log")
     sock.unlink(missing_ok=True)
     config = "\n".join([
         "port 0", f"unixsocket {sock}", "unixsocketperm 700", "daemonize yes",
@@ -199,7 +300,10 @@ def _start_redis(var: Path, run: Path, sock: Path) -> None:
     ])
     conf_file = var / "redis.conf"
     conf_file.write_text(config + "\n")
-    subprocess.run([_redis_server_bin(), str(conf_file)], check=True, capture_output=True)
+    _chmod(conf_file, 0o600)
+    # umask 077: the append-only file, the log and the pid file Redis creates are 0600.
+    subprocess.run([_redis_server_bin(), str(conf_file)], check=True, capture_output=True,
+                   preexec_fn=lambda: os.umask(0o077))
     deadline = time.monotonic() + 10
     while not _redis_running(sock):  # daemonized: the socket appears a moment later
         if time.monotonic() > deadline:
@@ -234,7 +338,7 @@ def status(var: Path | None = None) -> dict[str, bool]:
 def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else "status"
     if command == "start":
-        print(f"postgres: {ensure_postgres()}\nredis:    {ensure_redis()}")
+        print(f"postgres: {masked_url(ensure_postgres())}\nredis:    {ensure_redis()}")
     elif command == "stop":
         print(f"postgres stopped: {stop_postgres()}; redis stopped: {stop_redis()}")
     elif command == "status":

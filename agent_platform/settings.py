@@ -164,6 +164,15 @@ OTEL_EXPORTER_OTLP_ENDPOINT = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "")
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "")
 
+# Tenant isolation (docs/security.md). Allow-list entries covering loopback, metadata, unspecified
+# addresses or huge ranges are refused unless the operator permits them; stdio MCP servers may run
+# only these commands (comma-separated; empty: none); unscoped legacy secrets (no allowed_hosts)
+# go to tool HTTP requests only with PLATFORM_UNSCOPED_SECRETS=allow; stream tokens live this long.
+PLATFORM_ALLOWLIST_PERMIT_UNSAFE = config.env_bool("PLATFORM_ALLOWLIST_PERMIT_UNSAFE", False)
+PLATFORM_MCP_STDIO_COMMANDS = config.env_list("PLATFORM_MCP_STDIO_COMMANDS", [])
+PLATFORM_UNSCOPED_SECRETS = os.environ.get("PLATFORM_UNSCOPED_SECRETS", "refuse")
+PLATFORM_STREAM_TOKEN_TTL_S = int(os.environ.get("PLATFORM_STREAM_TOKEN_TTL_S", "300"))
+PLATFORM_API_KEY_IN_URL = config.env_bool("PLATFORM_API_KEY_IN_URL", True)
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 

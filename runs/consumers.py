@@ -1,6 +1,8 @@
 """`WS /ws/runs/{id}/?after_seq=`: the run's events over a websocket (Channels consumer).
 
-The API key comes in the `Authorization` header or `?token=`. Each message is one event
+The API key comes in the `Authorization` header, or `?token=` carries a stream token
+(`POST /api/v1/runs/{id}/stream-token`; a raw API key there is deprecated). The socket closes
+with 4401 within seconds of the key's revocation. Each message is one event
 (JSON); `{"type": "heartbeat"}` when idle; the server closes after the terminal event.
 """
 from __future__ import annotations
@@ -12,7 +14,7 @@ from urllib.parse import parse_qs
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from accounts.authentication import bearer_token
-from runs.streaming import open_stream
+from runs.streaming import StreamRevoked, open_stream
 
 
 class RunEventsConsumer(AsyncWebsocketConsumer):
@@ -25,12 +27,14 @@ class RunEventsConsumer(AsyncWebsocketConsumer):
         run_id = self.scope["url_route"]["kwargs"]["run_id"]
         query = parse_qs(self.scope.get("query_string", b"").decode())
         headers = {k.decode().lower(): v.decode() for k, v in self.scope.get("headers", [])}
-        raw = bearer_token(headers.get("authorization", "")) or (query.get("token") or [None])[0]
+        header_key = bearer_token(headers.get("authorization", ""))
+        raw = header_key or (query.get("token") or [None])[0]
         try:
             after = int((query.get("after_seq") or ["0"])[0])
         except ValueError:
             after = -1
-        status, events = (400, None) if after < 0 else await open_stream(raw, run_id, after)
+        status, events = (400, None) if after < 0 else await open_stream(raw, run_id, after,
+                                                                          from_url=header_key is None)
         if events is None:
             # 4401 / 4404 / 4400: close codes mirroring HTTP statuses
             await self.close(code=4000 + status)
@@ -39,8 +43,12 @@ class RunEventsConsumer(AsyncWebsocketConsumer):
         self._task = asyncio.create_task(self._pump(events))
 
     async def _pump(self, events) -> None:
-        async for event in events:
-            await self.send(text_data=json.dumps(event if event is not None else {"type": "heartbeat"}))
+        try:
+            async for event in events:
+                await self.send(text_data=json.dumps(event if event is not None else {"type": "heartbeat"}))
+        except StreamRevoked:
+            await self.close(code=4401)  # the key was revoked or expired while the stream was open
+            return
         await self.close(code=1000)
 
     async def disconnect(self, code):

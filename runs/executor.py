@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 
 from django.utils import timezone
 
@@ -41,8 +42,9 @@ def execute_run(run_id: str, *, worker_name: str = "worker") -> str | None:
         return None
     try:
         run = Run.objects.select_related("project", "agent_version", "workflow_version").get(pk=run_id)
+        # A lazy mapping: each secret is decrypted only when a tool or provider of this run reads it.
         secrets = reveal_secrets(run.project)
-        store = RunStore(run_id, owner=owner, extra_secrets=set(secrets.values()))
+        store = RunStore(run_id, owner=owner, extra_secrets=secrets.revealed)
     except Exception as exc:  # cannot start: hand it back (counted as a failed attempt unless a dependency dropped)
         transient = dependencies.is_transient(exc)
         leases.hand_back(run_id, owner, reason="dependency_unavailable" if transient else "error", error=exc)
@@ -65,7 +67,7 @@ def execute_run(run_id: str, *, worker_name: str = "worker") -> str | None:
         leases.heartbeat.unwatch(run_id)
 
 
-def _run_engine(run: Run, store: RunStore, control: leases.RunControl, secrets: dict[str, str]) -> str | None:
+def _run_engine(run: Run, store: RunStore, control: leases.RunControl, secrets: Mapping[str, str]) -> str | None:
     try:
         output, usage = engine_for(run.kind).execute(run, store=store, control=control, secrets=secrets)
     except errors.WaitingForInput as pause:

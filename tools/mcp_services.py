@@ -1,8 +1,10 @@
 """Writes for MCP servers: register, delete, and refresh (list the server's tools into the
 project's registry as custom tools of kind `mcp`).
 
-A stdio server is a command the workers run on their own hosts, unsandboxed: the API lets only
-callers with `manage_project` register one (see tools/api/mcp_views.py and the admin).
+A stdio server is a command the workers run on their own hosts, unsandboxed: only commands the
+operator lists in PLATFORM_MCP_STDIO_COMMANDS may be registered, refreshed or used
+(`tools.mcp_commands`), and only callers with `manage_project` register one (see
+tools/api/mcp_views.py and the admin).
 """
 from __future__ import annotations
 
@@ -13,9 +15,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.services import reveal_secrets
-from agent_platform.api.errors import Conflict, FieldError
+from agent_platform.api.errors import Conflict, FieldError, Unprocessable
 from runtime.tools.mcp import discover_tools
 from runtime.tools.mcp_session import MCPServerConfig
+from tools.mcp_commands import check_stdio_command, stdio_command_allowed
 from tools.models import MCP, STDIO, STREAMABLE_HTTP, TRANSPORTS, CustomTool, McpServer
 from tools.resolution import http_policy
 from tools.services import create_custom_tool, create_tool_version
@@ -49,10 +52,37 @@ def check_server(name: str, transport: str, command: str, url: str, timeout_s: f
         raise FieldError("transport", f"must be one of {', '.join(TRANSPORTS)}")
     if transport == STDIO and not command:
         raise FieldError("command", "a stdio server needs a command")
+    if transport == STDIO and not stdio_command_allowed(command):
+        raise Unprocessable("command: not in the operator's allow-list of stdio MCP commands "
+                            "(PLATFORM_MCP_STDIO_COMMANDS)", field="command", code="stdio_command_not_allowed")
     if transport == STREAMABLE_HTTP and not re.match(r"^https?://", url or ""):
         raise FieldError("url", "a streamable-HTTP server needs an http(s) URL")
     if not 0 < timeout_s <= MAX_TIMEOUT_S:
         raise FieldError("timeout_s", f"must be in (0, {MAX_TIMEOUT_S:g}] seconds")
+
+
+PATCHABLE = ("transport", "command", "args", "env", "url", "headers", "timeout_s", "requires_approval")
+
+
+def update_mcp_server(*, server: McpServer, changes: dict[str, Any], created_by=None) -> dict[str, list[str]]:
+    """Change a server's transport, command, URL, headers, ... and re-list its tools, in one
+    transaction: if the changed server cannot be listed, nothing changes (the typed `ToolError`
+    is raised). Returns the refresh's `{added, updated, removed}`."""
+    unknown = set(changes) - set(PATCHABLE)
+    if unknown:
+        raise FieldError(sorted(unknown)[0], "cannot be changed")
+    merged = {field: getattr(server, field) for field in PATCHABLE} | changes
+    check_server(server.name, merged["transport"], merged["command"], merged["url"], float(merged["timeout_s"]))
+    stdio = merged["transport"] == STDIO
+    values = {**merged, "command": merged["command"] if stdio else "", "args": list(merged["args"]) if stdio else [],
+              "env": dict(merged["env"]) if stdio else {}, "url": merged["url"] if not stdio else "",
+              "headers": dict(merged["headers"]) if not stdio else {}}
+    with transaction.atomic():
+        for field, value in values.items():
+            setattr(server, field, value)
+        server.updated_at = timezone.now()
+        server.save(update_fields=[*PATCHABLE, "updated_at"])
+        return refresh_mcp_server(server=server, created_by=created_by)
 
 
 def delete_mcp_server(*, server: McpServer) -> None:
@@ -64,6 +94,8 @@ def refresh_mcp_server(*, server: McpServer, created_by=None) -> dict[str, list[
     """Connect, list the server's tools and mirror them as custom tools: new ones are added, changed
     ones get a new version, ones the server no longer offers are removed. Returns the names
     `{added, updated, removed}`. Connection problems raise the typed `ToolError`."""
+    if server.transport == STDIO:
+        check_stdio_command(server.command)
     listed = discover_tools(MCPServerConfig.from_config(server.runtime_config()),
                             secrets=reveal_secrets(server.project), policy=http_policy(server.project))
     current = _tools_by_remote_name(server)

@@ -66,9 +66,12 @@ class ApiKeyIn(StrictSerializer):
 
 
 class SecretOut(serializers.ModelSerializer):
+    allowed_hosts = serializers.ListField(child=serializers.CharField(), allow_null=True, read_only=True,
+                                          help_text="Hosts the value may be sent to; null: unscoped (legacy).")
+
     class Meta:
         model = Secret
-        fields = ["id", "name", "description", "created_at", "updated_at"]
+        fields = ["id", "name", "description", "allowed_hosts", "created_at", "updated_at"]
 
 
 class SecretIn(StrictSerializer):
@@ -76,3 +79,14 @@ class SecretIn(StrictSerializer):
                                   error_messages={"invalid": "Use letters, digits and _; start with a letter or _."})
     value = serializers.CharField(max_length=16384, write_only=True, trim_whitespace=False)
     description = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    allowed_hosts = serializers.ListField(
+        child=serializers.CharField(max_length=253), required=False, max_length=100,
+        help_text="Hosts the value may be sent to: exact names or IPs, or *.domain. Omitted: unscoped "
+                  "(refused for tool requests by default, see docs/security.md).")
+
+
+class SecretPatch(StrictSerializer):
+    value = serializers.CharField(max_length=16384, write_only=True, trim_whitespace=False, required=False)
+    description = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    allowed_hosts = serializers.ListField(child=serializers.CharField(max_length=253), required=False,
+                                          max_length=100)

@@ -83,9 +83,7 @@ class ProjectDetail(ProjectAPIView):
     def patch(self, request, project_id: str):
         project = self._project(request, project_id, MANAGE)
         data = validated(s.ProjectPatch, request.data)
-        for field, value in data.items():
-            setattr(project, field, value)
-        project.save(update_fields=list(data) or None)
+        project = services.update_project(project=project, data=data)
         return Response(s.ProjectOut(project).data)
 
     @extend_schema(responses={204: None})
@@ -190,17 +188,26 @@ class SecretList(ProjectAPIView):
 
         def create():
             secret = services.set_secret(project=request.project, name=data["name"], value=data["value"],
-                                         description=data.get("description", ""), created_by=creator)
+                                         description=data.get("description", ""), created_by=creator,
+                                         allowed_hosts=data.get("allowed_hosts"))
             return Response(s.SecretOut(secret).data, status=201)
         return idempotent(request, "POST /secrets", create)
 
 
 class SecretDetail(ProjectAPIView):
-    permission_map = {"GET": "read_project", "DELETE": MANAGE}
+    permission_map = {"GET": "read_project", "PATCH": MANAGE, "DELETE": MANAGE}
 
     @extend_schema(responses=s.SecretOut)
     def get(self, request, name: str):
         return Response(s.SecretOut(get_object_or_404(Secret, project=request.project, name=name)).data)
+
+    @extend_schema(request=s.SecretPatch, responses=s.SecretOut)
+    def patch(self, request, name: str):
+        secret = get_object_or_404(Secret, project=request.project, name=name)
+        data = validated(s.SecretPatch, request.data)
+        secret = services.update_secret(secret=secret, allowed_hosts=data.get("allowed_hosts"),
+                                        description=data.get("description"), value=data.get("value"))
+        return Response(s.SecretOut(secret).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, name: str):

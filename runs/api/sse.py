@@ -4,7 +4,9 @@ A stream is long-lived and does no Django request work, so it skips the middlewa
 (which costs several milliseconds per request under ASGI); `agent_platform/asgi.py` routes the
 path here. `id:` is the event seq; `Last-Event-ID` (or `?after_seq=`) resumes after it. Idle
 streams get a `: heartbeat` comment every 15 s; the stream closes after the terminal event,
-or as soon as the client goes away.
+or as soon as the client goes away, or within seconds of its API key's revocation.
+Credentials: `Authorization: Bearer <api key>`, or `?token=` with a stream token
+(`POST /api/v1/runs/{id}/stream-token`; a raw API key there is deprecated).
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from urllib.parse import parse_qs
 
 from accounts.authentication import bearer_token
 from agent_platform.api.errors import PROBLEM_TYPE, problem
-from runs.streaming import open_stream
+from runs.streaming import StreamRevoked, open_stream
 
 PATH = re.compile(r"^/api/v1/runs/(?P<run_id>[A-Za-z0-9_\-]{1,64})/stream/?$")
 _TITLES = {400: "Invalid request", 401: "Unauthorized", 404: "Not found", 405: "Method not allowed"}
@@ -56,8 +58,9 @@ async def stream_run(scope, receive, send, run_id: str) -> None:
     after = _after_seq(headers, query)
     if after is None:
         return await _problem(send, 400)
-    raw = bearer_token(headers.get("authorization", "")) or (query.get("token") or [None])[0]
-    status, events = await open_stream(raw, run_id, after)
+    header_key = bearer_token(headers.get("authorization", ""))
+    raw = header_key or (query.get("token") or [None])[0]
+    status, events = await open_stream(raw, run_id, after, from_url=header_key is None)
     if events is None:
         return await _problem(send, status)
     await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
@@ -82,7 +85,7 @@ async def _pump(events, receive, send) -> None:
                 return
             try:
                 event = step.result()
-            except StopAsyncIteration:
+            except (StopAsyncIteration, StreamRevoked):  # revoked: end the stream (the client sees EOF)
                 break
             await send({"type": "http.response.body", "more_body": True,
                         "body": b": heartbeat\n\n" if event is None else sse_message(event)})

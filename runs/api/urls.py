@@ -1,6 +1,6 @@
 from django.urls import path
 
-from runs.api import replay, views
+from runs.api import replay, stream_tokens, views
 
 urlpatterns = [
     path("runs", views.RunList.as_view(), name="run-list"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("runs/<str:run_id>/fork", replay.RunFork.as_view(), name="run-fork"),
     path("runs/<str:run_id>/checkpoints", replay.RunCheckpoints.as_view(), name="run-checkpoints"),
     path("runs/<str:run_id>/events", views.RunEvents.as_view(), name="run-events"),
+    path("runs/<str:run_id>/stream-token", stream_tokens.RunStreamToken.as_view(), name="run-stream-token"),
     path("traces", views.TraceList.as_view(), name="trace-list"),
     path("traces/<str:trace_id>", views.TraceDetail.as_view(), name="trace-detail"),
 ]

@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from runtime.errors import ExpressionInvalid
+from runtime.user_regex import UnsupportedRegex, compile_user_regex
 
 ROOTS = frozenset({"input", "nodes", "vars", "loop", "inputs"})
 OPS = frozenset({"eq", "ne", "gt", "gte", "lt", "lte", "contains", "in", "exists", "empty", "matches"})
@@ -213,17 +214,13 @@ def _empty(value: Any, _: Any = None) -> bool:
     return value is None or (isinstance(value, (str, list, tuple, dict)) and len(value) == 0)
 
 
-@lru_cache(maxsize=256)
-def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
 def _matches(value: Any, pattern: Any) -> bool:
+    """RE2 search (linear time, so no pattern can stall the worker); a bad pattern matches nothing."""
     if not isinstance(value, str) or not isinstance(pattern, str):
         return False
     try:
-        return _regex(pattern).search(value) is not None
-    except re.error:
+        return compile_user_regex(pattern, field="right").search(value) is not None
+    except UnsupportedRegex:
         return False
 
 
@@ -254,9 +251,9 @@ def _compile_comparison(raw: dict[str, Any]) -> Compiled:
     right = compile_value(raw.get("right"))
     if op == "matches" and right.kind == "literal":
         try:
-            re.compile(str(right.literal))
-        except re.error as exc:
-            raise ExpressionInvalid(f"bad regular expression {right.literal!r}: {exc}") from exc
+            compile_user_regex(str(right.literal), field="right")
+        except UnsupportedRegex as exc:
+            raise ExpressionInvalid(f"condition 'matches': {exc}", field="right") from None
     check, lf, rf = _BINARY[op], left.evaluate, right.evaluate
     return Compiled(lambda scope: check(lf(scope), rf(scope)), "condition", left.paths + right.paths, source=raw)
 

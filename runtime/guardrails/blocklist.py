@@ -1,11 +1,14 @@
-"""Blocklist: words (whole words, case-insensitive) and regular expressions; block or mask."""
+"""Blocklist: words (whole words, case-insensitive) and regular expressions; block or mask.
+
+Patterns run on RE2 (`runtime.user_regex`): linear time whatever the pattern; syntax RE2 lacks
+(backreferences, look-around) is refused when the agent is validated, naming the pattern."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from runtime.guardrails.base import STAGES, Stage, Verdict
+from runtime.user_regex import compile_user_regex, escape
 
 
 class Blocklist:
@@ -17,8 +20,12 @@ class Blocklist:
                  mask: str = "[REDACTED]", stages: frozenset[str] = STAGES["both"]) -> None:
         if action not in ("block", "mask"):
             raise ValueError(f"blocklist action must be 'block' or 'mask', not {action!r}")
-        parts = [rf"\b{re.escape(w)}\b" for w in words if w] + [p for p in patterns if p]
-        self.pattern = re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE) if parts else None
+        patterns = [str(p) for p in patterns if p]
+        for index, pattern in enumerate(patterns):  # each alone, so the error names the bad one
+            compile_user_regex(pattern, field=f"patterns[{index}]", ignore_case=True)
+        parts = [rf"\b{escape(str(w))}\b" for w in words if w] + patterns
+        self.pattern = (compile_user_regex("|".join(f"(?:{p})" for p in parts), field="patterns", ignore_case=True)
+                        if parts else None)
         self.action = action
         self.mask = mask
         self.stages = stages
@@ -32,7 +39,7 @@ class Blocklist:
         if self.pattern is None:
             return Verdict.allow(text)
         if self.action == "mask":
-            masked, n = self.pattern.subn(self.mask, text)
+            masked, n = self.pattern.subn(lambda _match: self.mask, text)
             return Verdict.rewrite(masked, f"masked {n} blocked term(s)") if n else Verdict.allow(text)
         match = self.pattern.search(text)
         if match is None:

@@ -23,9 +23,15 @@ from runtime.errors import (
     ModelServerError,
     ModelTimeout,
     ModelUnavailable,
+    ToolRefused,
 )
 from runtime.models.base import DeltaCallback, Message, ModelRequest, ModelResponse, ToolCall, ToolSchema, Usage
+from runtime.models.guarded_http import guarded_client
 from runtime.models.http_errors import error_for_status
+from runtime.secret_scope import SecretScope, host_of
+from runtime.tools.ssrf import HttpPolicy
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 _MALFORMED = (json.JSONDecodeError, AttributeError, TypeError, KeyError, ValueError, IndexError)
 
@@ -108,15 +114,25 @@ class OpenAICompatModel:
 
     def __init__(self, *, api_key: str | None = None, base_url: str | None = None, provider: str = "openai",
                  organization: str | None = None, default_headers: dict[str, str] | None = None,
-                 timeout_s: float = 60.0, max_tokens_param: str = "max_tokens") -> None:
+                 timeout_s: float = 60.0, max_tokens_param: str = "max_tokens",
+                 http_policy: HttpPolicy | None = None, api_key_scope: dict[str, Any] | None = None) -> None:
+        """`http_policy`: every request goes through the SSRF guard under it (a base URL a project
+        configured); `api_key_scope` `{secret, hosts}`: the key's secret may only go to these hosts."""
         if not api_key and base_url is None:
             raise ModelUnavailable(f"{provider}: no API key; set OPENAI_API_KEY or the project's secret, "
                                    "or use local/default")
+        if api_key and api_key_scope is not None:
+            host = host_of(base_url or DEFAULT_BASE_URL)
+            if not SecretScope(tuple(api_key_scope.get("hosts") or ())).allows(host):
+                raise ModelUnavailable(f"{provider}: secret {api_key_scope.get('secret')!r} may not be sent to "
+                                       f"host {host!r} (its allowed_hosts)", reason="secret_scope")
         self.provider = provider
         self.max_tokens_param = max_tokens_param
         self.timeout_s = timeout_s
+        http_client = guarded_client(http_policy, timeout=timeout_s) if http_policy is not None else None
         self.client = openai.OpenAI(api_key=api_key or "not-needed", base_url=base_url, organization=organization,
-                                    default_headers=default_headers, max_retries=0, timeout=timeout_s)
+                                    default_headers=default_headers, max_retries=0, timeout=timeout_s,
+                                    http_client=http_client)
 
     def complete(self, request: ModelRequest, on_delta: DeltaCallback | None = None) -> ModelResponse:
         """One Chat Completions call; typed errors on failure, no retries."""
@@ -130,6 +146,10 @@ class OpenAICompatModel:
         except openai.APITimeoutError as exc:
             raise ModelTimeout(f"{self.provider}: request timed out after {timeout}s") from exc
         except openai.APIConnectionError as exc:
+            refused = _refusal(exc)
+            if refused is not None:
+                raise ModelUnavailable(f"{self.provider}: base URL refused by the SSRF guard: {refused.message}",
+                                       reason="ssrf") from None
             raise ModelServerError(f"{self.provider}: connection failed: {exc}") from exc
         except openai.APIStatusError as exc:
             raise error_for_status(exc.status_code, _error_message(exc), exc.response.headers,
@@ -181,6 +201,18 @@ class OpenAICompatModel:
         usage = Usage(resp.usage.prompt_tokens or 0, resp.usage.completion_tokens or 0) if resp.usage else Usage()
         return ModelResponse(text=text, tool_calls=calls, usage=usage, model=resp.model or request.model,
                              finish_reason="tool_calls" if calls else (choice.finish_reason or "stop"))
+
+
+def _refusal(exc: BaseException) -> ToolRefused | None:
+    """The SSRF refusal behind a connection error, if that is what it was."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return None
+        if isinstance(seen, ToolRefused):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _error_message(exc: openai.APIStatusError) -> str:

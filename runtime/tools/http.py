@@ -13,6 +13,7 @@ from typing import Any
 
 from runtime.errors import ToolError, ToolInputInvalid
 from runtime.redaction import SecretRedactor
+from runtime.secret_scope import SecretDestinationGuard
 from runtime.tools.base import RetryPolicy, ToolContext, ToolSpec
 from runtime.tools.http_client import HttpRequest, HttpResponse, SafeHttpClient
 from runtime.tools.secret_templates import render_template
@@ -82,10 +83,13 @@ def clean_input_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 def send_with_redaction(client: SafeHttpClient, request: HttpRequest, policy: HttpPolicy, ctx: ToolContext,
                         used_secrets: set[str]) -> dict[str, Any]:
-    """Send and build the output; any error leaves with every used secret redacted."""
+    """Send and build the output; any error leaves with every used secret redacted. Every hop that
+    still carries a used secret's value must go to a host the secret's `allowed_hosts` names."""
     redactor = SecretRedactor(used_secrets)
+    guard = SecretDestinationGuard(ctx.secrets, used_secrets) if used_secrets else None
     try:
-        response = client.send(request, policy, deadline=ctx.deadline, cancel=ctx.cancel)
+        extra = {"secret_guard": guard} if guard else {}
+        response = client.send(request, policy, deadline=ctx.deadline, cancel=ctx.cancel, **extra)
         return response_output(response, redactor)
     except ToolError as exc:
         raise redactor.error(exc) from None

@@ -8,12 +8,13 @@ included, is bounded by one deadline.
 """
 from __future__ import annotations
 
+import json
 import ssl
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -21,6 +22,13 @@ import httpx
 from runtime.errors import Cancelled, ToolConnectionError, ToolRefused, ToolTimeout
 from runtime.store import CancelToken, NeverCancelled
 from runtime.tools.ssrf import HttpPolicy, PinnedTarget, Resolver, check_url, system_resolver
+
+
+class SecretGuard(Protocol):
+    """Refuses a hop that would carry a secret to a host outside its scope."""
+
+    def check(self, host: str, carried: str) -> None: ...
+
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Headers that carry credentials: never forwarded to another origin on a redirect.
@@ -91,9 +99,10 @@ class SafeHttpClient:
         self._verify = verify
 
     def send(self, request: HttpRequest, policy: HttpPolicy, *, deadline: float | None = None,
-             cancel: CancelToken | None = None) -> HttpResponse:
+             cancel: CancelToken | None = None, secret_guard: SecretGuard | None = None) -> HttpResponse:
         """Send `request`, following allowed redirects; raise `ToolRefused`, `ToolTimeout`,
-        `ToolConnectionError` or `Cancelled`."""
+        `ToolConnectionError` or `Cancelled`. `secret_guard.check(host, carried)` is asked
+        before every hop (a secret scoped to other hosts is refused there)."""
         cancel = cancel or NeverCancelled()
         end = time.monotonic() + policy.timeout_s
         end = min(end, deadline) if deadline is not None else end
@@ -105,6 +114,8 @@ class SafeHttpClient:
             for _hop in range(policy.max_redirects + 1):
                 _raise_if_stopped(end, cancel, urlsplit(current.url).hostname or "")
                 target = check_url(current.url, policy, self.resolver)
+                if secret_guard is not None:
+                    secret_guard.check(target.hostname, _carried_text(current))
                 outcome = self._send_hop(client, current, target, policy, end, cancel)
                 if isinstance(outcome, HttpResponse):
                     return outcome
@@ -206,6 +217,16 @@ def _raise_if_stopped(end: float, cancel: CancelToken, host: str) -> None:
         raise Cancelled("HTTP call cancelled")
     if time.monotonic() >= end:
         raise ToolTimeout(f"HTTP call to {host} timed out", host=host)
+
+
+def _carried_text(request: HttpRequest) -> str:
+    """Everything of a request that could carry a secret value, as one string."""
+    parts = [request.url, *request.headers.values(), *(str(v) for v in (request.params or {}).values())]
+    if request.content is not None:
+        parts.append(request.content.decode("utf-8", errors="replace"))
+    elif request.json is not None:
+        parts.append(json.dumps(request.json, ensure_ascii=False, default=str))
+    return "\n".join(parts)
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:

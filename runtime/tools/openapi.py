@@ -20,11 +20,30 @@ from runtime.tools.ssrf import HttpPolicy
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 MAX_DESCRIPTION = 1024
+# Inlining `$ref`s copies schemas: a document whose refs fan out (each schema referencing the next
+# one twice, or YAML aliases) grows exponentially. These bound the whole import.
+MAX_INLINED_NODES = 50_000
+MAX_INLINE_DEPTH = 128
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 class OpenAPIError(ValueError):
     """The document is not a usable OpenAPI 3 document (raised at import time, not during runs)."""
+
+
+class _Budget:
+    """How many more schema nodes inlining may produce for one document."""
+
+    def __init__(self, nodes: int = MAX_INLINED_NODES) -> None:
+        self.left = nodes
+
+    def spend(self, depth: int) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise OpenAPIError(f"the document's schemas expand to more than {MAX_INLINED_NODES} nodes once "
+                               "their $refs are inlined; split it or import fewer operations")
+        if depth > MAX_INLINE_DEPTH:
+            raise OpenAPIError(f"a schema nests deeper than {MAX_INLINE_DEPTH} levels once its $refs are inlined")
 
 
 @dataclass(frozen=True)
@@ -95,12 +114,15 @@ def load_document(source: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
 def list_operations(doc: Mapping[str, Any]) -> list[OpenAPIOperation]:
     """Every operation of the document, in document order."""
     operations: list[OpenAPIOperation] = []
+    budget = _Budget()
     for path, item in doc["paths"].items():
         item = _resolve(doc, item)
+        if not isinstance(item, dict):
+            raise OpenAPIError(f"path {str(path)[:100]!r} is not an object")
         shared = [_resolve(doc, p) for p in item.get("parameters", [])]
         for method in METHODS:
             if isinstance(item.get(method), dict):
-                operations.append(_operation(doc, path, method, item[method], shared))
+                operations.append(_operation(doc, path, method, item[method], shared, budget))
     names = [op.name for op in operations]
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:
@@ -140,11 +162,12 @@ def import_tools(source: str | bytes | Mapping[str, Any], *, operations: Iterabl
 
 
 def _operation(doc: Mapping[str, Any], path: str, method: str, op: dict[str, Any],
-               shared: list[dict[str, Any]]) -> OpenAPIOperation:
+               shared: list[dict[str, Any]], budget: _Budget) -> OpenAPIOperation:
     merged = {(p["name"], p["in"]): p for p in shared}
     merged.update({(p["name"], p["in"]): p for p in (_resolve(doc, x) for x in op.get("parameters", []))})
-    params = tuple(_inline_param(doc, p) for p in merged.values() if p.get("in") in ("path", "query", "header"))
-    body_schema, body_required = _request_body(doc, op.get("requestBody"))
+    params = tuple(_inline_param(doc, p, budget) for p in merged.values()
+                   if p.get("in") in ("path", "query", "header"))
+    body_schema, body_required = _request_body(doc, op.get("requestBody"), budget)
     body_field = "body"
     while any(p["name"] == body_field for p in params):
         body_field = "_" + body_field
@@ -156,17 +179,17 @@ def _operation(doc: Mapping[str, Any], path: str, method: str, op: dict[str, Any
                             body_field=body_field)
 
 
-def _inline_param(doc: Mapping[str, Any], param: dict[str, Any]) -> dict[str, Any]:
+def _inline_param(doc: Mapping[str, Any], param: dict[str, Any], budget: _Budget) -> dict[str, Any]:
     param = dict(param)
     if "schema" in param:
-        param["schema"] = _inline(doc, param["schema"], ())
+        param["schema"] = _inline(doc, param["schema"], (), budget)
     elif isinstance(param.get("content"), dict) and param["content"]:
         media = next(iter(param["content"].values()))
-        param["schema"] = _inline(doc, media.get("schema") or {}, ())
+        param["schema"] = _inline(doc, media.get("schema") or {}, (), budget)
     return param
 
 
-def _request_body(doc: Mapping[str, Any], body: Any) -> tuple[dict[str, Any] | None, bool]:
+def _request_body(doc: Mapping[str, Any], body: Any, budget: _Budget) -> tuple[dict[str, Any] | None, bool]:
     if not body:
         return None, False
     body = _resolve(doc, body)
@@ -174,7 +197,7 @@ def _request_body(doc: Mapping[str, Any], body: Any) -> tuple[dict[str, Any] | N
     media = next((content[t] for t in content if t == "application/json" or t.endswith("+json")), None)
     if media is None and content:
         media = next(iter(content.values()))
-    schema = _inline(doc, (media or {}).get("schema") or {}, ())
+    schema = _inline(doc, (media or {}).get("schema") or {}, (), budget)
     return schema, bool(body.get("required"))
 
 
@@ -190,17 +213,19 @@ def _resolve(doc: Mapping[str, Any], node: Any) -> Any:
     return node
 
 
-def _inline(doc: Mapping[str, Any], node: Any, stack: tuple[str, ...]) -> Any:
-    """A copy of a schema with document refs inlined; a recursive ref becomes `{}` (any value)."""
+def _inline(doc: Mapping[str, Any], node: Any, stack: tuple[str, ...], budget: _Budget, depth: int = 0) -> Any:
+    """A copy of a schema with document refs inlined; a recursive ref becomes `{}` (any value).
+    Every node produced is charged to `budget` (exponential documents are refused)."""
+    budget.spend(depth)
     if isinstance(node, dict):
         if "$ref" in node:
             ref = node["$ref"]
             if ref in stack:
                 return {}
-            return _inline(doc, _lookup(doc, ref), (*stack, ref))
-        return {k: _inline(doc, v, stack) for k, v in node.items()}
+            return _inline(doc, _lookup(doc, ref), (*stack, ref), budget, depth + 1)
+        return {k: _inline(doc, v, stack, budget, depth + 1) for k, v in node.items()}
     if isinstance(node, list):
-        return [_inline(doc, v, stack) for v in node]
+        return [_inline(doc, v, stack, budget, depth + 1) for v in node]
     return node
 
 
