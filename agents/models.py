@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from agent_platform.definitions.kinds import DefinitionKind
+from agent_platform.definitions.kinds import DefinitionKind, body_rule
 from agent_platform.definitions.models import Definition, DefinitionVersion, EnvironmentPointer, Promotion
 from agent_platform.ids import new_id
 
@@ -53,6 +53,6 @@ class AgentPromotion(Promotion):
 AGENTS = DefinitionKind(
     name="agent", label="Agent", article="an", id_prefix="agt", url_prefix="agents",
     definition_model=Agent, version_model=AgentVersion, environment_model=AgentEnvironment,
-    promotion_model=AgentPromotion, validate_body="agents.services.validate_version_body",
+    promotion_model=AgentPromotion, validate_body=body_rule("agents.spec.validate_agent_body"),
     validate_refs="agents.references.validate_references",
     in_use_message="agent {name!r} has runs; its versions are kept for their history", in_use_field="agent")

@@ -1,18 +1,9 @@
-"""Writes for agents: the versioned-definition layer's services for the agent kind
-(agent_platform/definitions/services.py): create_agent(project=, name=, description=),
-create_agent_version(agent=, body=, created_by=, validate_refs=) → (version, created),
-promote(agent=, version=, environment=, actor=, note=, override_reason=, can_deploy=)."""
+"""Writes for agents: the versioned-definition layer's services (agent_platform/definitions/services.py)
+bound to the agent kind, the agent passed as `agent=`; bodies are checked by agents.spec."""
 from __future__ import annotations
 
 from agent_platform.definitions import services
-from agents.models import AGENTS, Agent
-from agents.spec import validate_agent_body
+from agents.models import AGENTS
 
-
-def validate_version_body(agent: Agent, body: dict) -> dict:
-    """The agent kind's body rule (AGENTS.validate_body): agents.spec's schema and normalisation."""
-    return validate_agent_body(body)
-
-
-_agents = services.for_kind(AGENTS)
-create_agent, create_agent_version, promote = _agents.create, _agents.create_version, _agents.promote
+create_agent, create_agent_version, promote = services.for_kind(AGENTS).functions("create", "create_version",
+                                                                                  "promote")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from agent_platform.definitions.kinds import DefinitionKind
+from agent_platform.definitions.kinds import DefinitionKind, body_rule
 from agent_platform.definitions.models import Definition, DefinitionVersion, EnvironmentPointer, Promotion
 from agent_platform.ids import new_id
 
@@ -51,6 +51,6 @@ class WorkflowPromotion(Promotion):
 WORKFLOWS = DefinitionKind(
     name="workflow", label="Workflow", id_prefix="wf", url_prefix="workflows",
     definition_model=Workflow, version_model=WorkflowVersion, environment_model=WorkflowEnvironment,
-    promotion_model=WorkflowPromotion, validate_body="workflows.services.validate_version_body",
+    promotion_model=WorkflowPromotion, validate_body=body_rule("workflows.spec.validate_workflow_body"),
     validate_refs="workflows.references.validate_references",
     in_use_message="workflow {name!r} has runs that pin its versions; delete them first")

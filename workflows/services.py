@@ -1,19 +1,8 @@
-"""Writes for workflows: the versioned-definition layer's services for the workflow kind
-(agent_platform/definitions/services.py): create_workflow(project=, name=, description=),
-create_workflow_version(workflow=, body=, created_by=, validate_refs=) → (version, created),
-promote(workflow=, version=, environment=, actor=, note=, override_reason=, can_deploy=)."""
+"""Writes for workflows, the versioned-definition layer's services bound to the workflow kind (the
+workflow passed as `workflow=`); a body is checked as a whole by workflows.spec (graph, schemas, limits)."""
 from __future__ import annotations
 
-from agent_platform.definitions import services
-from workflows.models import WORKFLOWS, Workflow
-from workflows.spec import validate_workflow_body
+from agent_platform.definitions.services import for_kind
+from workflows.models import WORKFLOWS
 
-
-def validate_version_body(workflow: Workflow, body: dict) -> dict:
-    """The workflow kind's body rule (WORKFLOWS.validate_body): graph, schemas and limits."""
-    return validate_workflow_body(body)
-
-
-_workflows = services.for_kind(WORKFLOWS)
-create_workflow, promote = _workflows.create, _workflows.promote
-create_workflow_version = _workflows.create_version
+create_workflow, create_workflow_version, promote = for_kind(WORKFLOWS).functions("create", "create_version", "promote")

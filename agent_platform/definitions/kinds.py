@@ -36,6 +36,17 @@ def _keep_body(definition, body: dict) -> dict:
     return body
 
 
+class body_rule:  # noqa: N801 - used like a function in declarations
+    """A `validate_body` hook from a rule of the body alone, `rule(body) -> body` (a callable or a
+    dotted path, imported on first use): `validate_body=body_rule("agents.spec.validate_agent_body")`."""
+
+    def __init__(self, rule: Callable[[dict], dict] | str) -> None:
+        self.rule = rule
+
+    def __call__(self, definition, body: dict) -> dict:
+        return _hook(self.rule)(body)
+
+
 @dataclass(frozen=True, eq=False)
 class DefinitionKind:
     name: str  # "agent": the versions' foreign key, `<name>_id` in URLs, `<name>-list` URL names

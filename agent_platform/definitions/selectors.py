@@ -95,6 +95,10 @@ class KindSelectors:
     def __init__(self, kind: DefinitionKind) -> None:
         self.kind = kind
 
+    def functions(self, *names: str) -> tuple:
+        """The bound selectors named, in that order."""
+        return tuple(getattr(self, name) for name in names)
+
     def get(self, project, ref: str):
         return get_definition(self.kind, project, ref)
 

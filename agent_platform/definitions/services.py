@@ -148,6 +148,10 @@ class KindServices:
         return create_version(self.kind, self._definition(definition), body, created_by=created_by,
                               validate_refs=validate_refs)
 
+    def functions(self, *names: str) -> tuple:
+        """The bound services named (`create`, `create_version`, `promote`), in that order."""
+        return tuple(getattr(self, name) for name in names)
+
     def promote(self, *, version, environment: str, actor: str = "", note: str = "", override_reason: str = "",
                 can_deploy: bool = True, gate=None, **definition):
         """Point an environment at a version (see `promote`)."""
