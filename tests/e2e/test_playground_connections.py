@@ -15,7 +15,7 @@ from accounts import services
 from tests.e2e.http_fixtures import SideEffectServer
 from tests.e2e.servers import start_server
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 CALLS = 200
 
 
@@ -39,16 +39,17 @@ def test_playground_calls_of_every_builtin_return_their_connections(small_pool_s
             "code": lambda i: {"input": {"code": "return input * 2", "input": i}},
             "retrieval": lambda i: {"input": {"knowledge_base": "missing", "query": f"q{i}"}},
         }
-        statuses: dict[str, set[int]] = {}
+        outcomes: dict[str, set[tuple[int, str]]] = {}
         for tool, body in calls.items():
             for i in range(CALLS):
                 started = time.monotonic()
                 response = http.post(f"/api/v1/tools/{tool}/invoke", json=body(i))
-                assert response.status_code < 500, (tool, i, response.text)
                 assert time.monotonic() - started < 5, (tool, i, "call waited for a pooled connection")
-                statuses.setdefault(tool, set()).add(response.status_code)
-        assert statuses["kv"] == {200} and statuses["http"] == {200}
-        assert statuses["retrieval"] == {404} or statuses["retrieval"] <= {400, 404, 422}
+                error = response.json().get("type", "") if response.status_code != 200 else ""
+                outcomes.setdefault(tool, set()).add((response.status_code, error.rsplit("/", 1)[-1]))
+        assert outcomes["kv"] == outcomes["http"] == outcomes["code"] == {(200, "")}, outcomes
+        # The retrieval tool looked the knowledge base up in the database (on its tool thread).
+        assert {error for _, error in outcomes["retrieval"]} == {"knowledge_base_not_found"}, outcomes
         assert target.effects == CALLS
         stored = http.post("/api/v1/tools/kv/invoke", json={"input": {"op": "get", "key": "x3"}}).json()
         assert stored["output"] == {"found": True, "value": max(i for i in range(CALLS) if i % 7 == 3)}
