@@ -11,7 +11,8 @@ Typical use (the Django `evals` app does this per eval run):
 """
 from __future__ import annotations
 
-from runtime.evals.case import Citation, EvalCase, Feedback, ToolCallRecord, case_from_run_events
+from runtime.evals.case import Citation, EvalCase, Feedback, ToolCallRecord
+from runtime.evals.case_events import case_from_run_events
 from runtime.evals.metrics import build_metric, build_metrics, metric_types, score_case
 from runtime.evals.metrics.base import MetricResult, MetricServices
 from runtime.evals.report import build_report

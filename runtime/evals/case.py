@@ -8,7 +8,6 @@ expected value through `select_expected` (`expected_path`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,58 +107,3 @@ def text_of(value: Any) -> str:
     if isinstance(value, dict) and set(value) == {"text"} and isinstance(value["text"], str):
         return value["text"]
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def case_from_run_events(*, item: Mapping[str, Any], output: Any, events: Iterable[Mapping[str, Any]],
-                         latency_ms: float | None = None, feedback: Iterable[Mapping[str, Any]] = (),
-                         baseline_output: Any = None, repeat: int = 0) -> EvalCase:
-    """Build a case from a dataset item (`{id, input, expected?, metadata?}`), the run's output and
-    its events (`{type, node_id?, data}` as in shared/API.md)."""
-    calls: list[ToolCallRecord] = []
-    by_call_id: dict[str, int] = {}
-    citations: list[Citation] = []
-    nodes: dict[str, Any] = {}
-    model_steps = node_steps = 0
-    tokens_in = tokens_out = 0
-    cost = 0.0
-    for event in events:
-        kind, data = event.get("type"), event.get("data") or {}
-        if kind == "tool.started":
-            by_call_id[str(data.get("call_id"))] = len(calls)
-            calls.append(ToolCallRecord(str(data.get("tool")), dict(data.get("input") or {})))
-        elif kind == "tool.completed":
-            index = by_call_id.get(str(data.get("call_id")))
-            if index is None:  # an unknown tool: completed without starting
-                calls.append(ToolCallRecord(str(data.get("tool")), {}, None, data.get("error")))
-            else:
-                started = calls[index]
-                calls[index] = ToolCallRecord(started.name, started.arguments, data.get("output"), data.get("error"))
-        elif kind == "model.completed":
-            model_steps += 1
-            usage = data.get("usage") or {}
-            tokens_in += int(usage.get("input_tokens") or 0)
-            tokens_out += int(usage.get("output_tokens") or 0)
-            cost += float(data.get("cost_usd") or 0.0)
-        elif kind == "retrieval.completed":
-            citations.extend(_citation(hit) for hit in data.get("hits") or [])
-        elif kind == "node.completed" and event.get("node_id"):
-            node_steps += 1
-            nodes[str(event["node_id"])] = data.get("output")
-    return EvalCase(
-        item_id=str(item.get("id")), input=item.get("input"), expected=item.get("expected"),
-        metadata=dict(item.get("metadata") or {}), output=output, node_outputs=nodes, latency_ms=latency_ms,
-        input_tokens=tokens_in, output_tokens=tokens_out, cost_usd=round(cost, 10), tool_calls=tuple(calls),
-        steps=node_steps if nodes else model_steps, citations=tuple(citations),
-        feedback=tuple(Feedback(f.get("thumbs"), f.get("score"), f.get("comment")) for f in feedback),
-        baseline_output=baseline_output, repeat=repeat)
-
-
-def _citation(hit: Mapping[str, Any]) -> Citation:
-    score = hit.get("score")
-    return Citation(document_id=_str_or_none(hit.get("document_id")), document_name=_str_or_none(hit.get("document_name")),
-                    text=_str_or_none(hit.get("text")), chunk_id=_str_or_none(hit.get("chunk_id")),
-                    score=float(score) if isinstance(score, (int, float)) else None)
-
-
-def _str_or_none(value: Any) -> str | None:
-    return None if value is None else str(value)

@@ -43,3 +43,24 @@ def test_workflow_run_events_give_node_outputs_addressable_by_path():
     assert c.input_tokens == 5
     assert score({"type": "exact", "path": "$.nodes.classify.output.label"}, c).passed is True
     assert score({"type": "exact", "path": "$.nodes.missing.output.label"}, c).passed is False
+
+
+def test_citations_get_their_text_from_retrieval_outputs_or_the_callers_lookup():
+    hits = [{"chunk_id": "ch1", "document_id": "doc_1", "document_name": "refunds.md", "score": 0.9}]
+    events = [
+        {"type": "tool.started", "data": {"tool": "retrieval", "call_id": "c1", "input": {"query": "refund"}}},
+        {"type": "retrieval.completed", "data": {"hits": [*hits, {"chunk_id": "ch2", "document_id": "doc_2"}]}},
+        {"type": "tool.completed", "data": {"tool": "retrieval", "call_id": "c1", "output": {"hits": [
+            {**hits[0], "text": "Refunds within 30 days.", "metadata": {}}]}}},
+    ]
+    c = case_from_run_events(item={"id": "i"}, output={"text": "x"}, events=events,
+                             chunk_texts={"ch2": "We ship to the EU.", "ch1": "not used: already known"})
+    assert [(x.chunk_id, x.document_name, x.text) for x in c.citations] == [
+        ("ch1", "refunds.md", "Refunds within 30 days."), ("ch2", None, "We ship to the EU.")]
+
+
+def test_a_retrieval_node_output_carries_chunk_text():
+    events = [{"type": "node.completed", "node_id": "search", "data": {"output": {"query": "q", "hits": [
+        {"chunk_id": "ch7", "document_id": "doc_7", "text": "Warranty: two years.", "score": 0.7}]}}}]
+    c = case_from_run_events(item={"id": "i"}, output={"text": "x"}, events=events)
+    assert c.citations == (Citation("doc_7", None, "Warranty: two years.", "ch7", 0.7),)
