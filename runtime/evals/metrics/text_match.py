@@ -2,7 +2,8 @@
 
 Each reads the output text (`text_of` of what `path` selects) and compares it with the config's
 `value` when given, else with the item's expected text (`expected_path` picks a part of it).
-Scores are 1.0 (passed) or 0.0.
+Scores are 1.0 (passed) or 0.0. `regex` runs on RE2 (`runtime/user_regex.py`, linear time in the
+output's length: a user's pattern cannot hang a worker).
 """
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from runtime.evals.errors import MetricScoringFailed
 from runtime.evals.metrics import register
 from runtime.evals.metrics.base import Metric, MetricResult, MetricServices, verdict
 from runtime.evals.paths import MISSING
-from runtime.evals.regex_engine import RegexError, compile_regex
 from runtime.evals.text_normalise import normalise_text
+from runtime.user_regex import UnsupportedRegex, compile_user_regex
 
 
 def _expected_values(case: EvalCase, configured: Any, expected_path: str | None, metric: str) -> list[str]:
@@ -134,9 +135,9 @@ class RegexConfig(MetricConfig):
 
     def validate(self) -> None:
         try:
-            compile_regex(self.pattern, ignore_case=self.ignore_case)
-        except RegexError as exc:
-            raise ConfigProblem("pattern", f"is not a valid RE2 pattern: {exc}") from exc
+            compile_user_regex(self.pattern, field="pattern", ignore_case=self.ignore_case)
+        except UnsupportedRegex as exc:
+            raise ConfigProblem("pattern", f"is not usable: {str(exc).partition(': ')[2]}") from exc
 
 
 @register
@@ -146,7 +147,7 @@ class Regex(Metric):
     config: RegexConfig
 
     def setup(self, services: MetricServices) -> None:
-        self._pattern = compile_regex(self.config.pattern, ignore_case=self.config.ignore_case)
+        self._pattern = compile_user_regex(self.config.pattern, field="pattern", ignore_case=self.config.ignore_case)
 
     def score(self, case: EvalCase) -> MetricResult:
         text = text_of(select_output(case, self.config.path))
