@@ -49,3 +49,19 @@ def test_the_model_ref_is_passed_to_the_embedder_factory_and_checked_at_build():
     with pytest.raises(MetricConfigInvalid) as err:
         metric({"type": "semantic_similarity", "model": "nope/model"}, services())
     assert err.value.details["field"] == "model"
+
+
+@pytest.mark.slow  # loads the bundled MiniLM model (about 5 s)
+def test_with_the_bundled_local_minilm_model():
+    from runtime.rag.embeddings import LOCAL_DEFAULT_REF, embedder_from_ref
+
+    local = MetricServices(embedder=lambda ref: embedder_from_ref(ref or LOCAL_DEFAULT_REF))
+    m = metric({"type": "semantic_similarity", "threshold": 0.6}, local)
+    close = m.score(case({"text": "Refunds are paid back within five business days."},
+                         "You get your money back in five working days."))
+    far = m.score(case({"text": "The Eiffel Tower is made of wrought iron."},
+                       "You get your money back in five working days."))
+    assert close.details["model"] == LOCAL_DEFAULT_REF
+    assert close.passed is True and far.passed is False
+    assert close.value > far.value + 0.3
+    assert m.score(case({"text": "same words"}, "same words")).value == pytest.approx(1.0, abs=1e-5)
