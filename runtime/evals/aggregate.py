@@ -54,3 +54,28 @@ def summarise(metrics: Sequence[MetricInfo], results: Sequence[ItemResult], *, l
               resamples: int = stats.DEFAULT_RESAMPLES, seed: int = stats.DEFAULT_SEED) -> dict[str, dict[str, Any]]:
     """`{metric name: summary}` in the order the metrics were requested."""
     return {m.name: summarise_metric(m, results, level=level, resamples=resamples, seed=seed) for m in metrics}
+
+
+def item_summaries(metrics: Sequence[MetricInfo], results: Sequence[ItemResult]) -> list[dict[str, Any]]:
+    """Per-item aggregation over repeats, for the per-item table: `[{item_id, repeats, tags,
+    metrics: {name: {value, pass_rate, passed, errors}}}]` in first-seen item order. `value` is
+    the mean over repeats, `pass_rate` the fraction of repeats that passed, `passed` true only
+    when every repeat with a verdict passed (None without verdicts)."""
+    series = {m.name: series_by_item(list(results), m.name) for m in metrics}
+    repeats: dict[str, int] = {}
+    tags: dict[str, list[str]] = {}
+    for result in results:
+        repeats[result.item_id] = repeats.get(result.item_id, 0) + 1
+        known = tags.setdefault(result.item_id, [])
+        known.extend(t for t in result.tags if t not in known)
+    out = []
+    for item_id in repeats:
+        per_metric = {}
+        for m in metrics:
+            s = series[m.name].get(item_id)
+            if s is None:
+                continue
+            per_metric[m.name] = {"value": _round(s.value), "pass_rate": _round(s.pass_fraction),
+                                  "passed": all(s.passes) if s.passes else None, "errors": s.errors}
+        out.append({"item_id": item_id, "repeats": repeats[item_id], "tags": tags[item_id], "metrics": per_metric})
+    return out

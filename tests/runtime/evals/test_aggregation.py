@@ -73,3 +73,31 @@ def test_summary_keeps_the_requested_order_and_reports_the_ci():
     assert list(out) == ["x", "y"]
     assert out["x"]["ci"]["level"] == 0.95 and out["x"]["ci"]["mean"] == [0.0, 1.0]
     assert out["y"]["mean"] is None and out["y"]["items"] == 2 and out["y"]["count"] == 0
+
+
+def test_item_summaries_aggregate_repeats_per_item():
+    from runtime.evals import ItemResult, MetricResult
+    from runtime.evals.aggregate import item_summaries
+
+    rs = [ItemResult("a", 0, {"m": MetricResult(1.0, True)}, tags=("smoke",)),
+          ItemResult("a", 1, {"m": MetricResult(0.0, False)}, tags=("smoke",)),
+          ItemResult("b", 0, {"m": MetricResult(None, False, "judge down", {"error": {"type": "model_error"}})}),
+          ItemResult("c", 0, {"m": MetricResult(300.0, None)})]
+    out = item_summaries([M], rs)
+    assert out == [
+        {"item_id": "a", "repeats": 2, "tags": ["smoke"],
+         "metrics": {"m": {"value": 0.5, "pass_rate": 0.5, "passed": False, "errors": 0}}},
+        {"item_id": "b", "repeats": 1, "tags": [],
+         "metrics": {"m": {"value": None, "pass_rate": 0.0, "passed": False, "errors": 1}}},
+        {"item_id": "c", "repeats": 1, "tags": [],
+         "metrics": {"m": {"value": 300.0, "pass_rate": None, "passed": None, "errors": 0}}}]
+
+
+def test_stored_results_reload_to_the_same_summary():
+    from runtime.evals import ItemResult
+
+    rs = results({"a": [(1.0, True), (0.5, True)], "b": [(0.0, False)]})
+    stored = [r.to_dict() for r in rs]
+    reloaded = [ItemResult.from_dict(d) for d in stored]
+    assert summarise([M], reloaded) == summarise([M], rs)
+    assert MetricInfo.for_spec({"type": "latency_ms", "name": "lat"}) == MetricInfo("lat", "latency_ms", False)
