@@ -1,7 +1,6 @@
 """Datasets over the API: create from JSON, CSV and JSONL; items; versions immutable; errors."""
 from __future__ import annotations
 
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
