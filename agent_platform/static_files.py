@@ -17,7 +17,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
+from django.utils.functional import empty
 
 FINGERPRINT = ".sources-fingerprint"
 MANIFEST = "staticfiles.json"
@@ -42,15 +44,17 @@ def ensure_static_collected() -> bool:
     root.mkdir(parents=True, exist_ok=True)
     wanted = sources_fingerprint()
     stamp = root / FINGERPRINT
-    if _current(root, stamp, wanted):
-        return False
-    with open(root.parent / f".{root.name}.lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if _current(root, stamp, wanted):  # another session collected while we waited
-            return False
-        call_command("collectstatic", interactive=False, verbosity=0)
-        stamp.write_text(wanted)
-    return True
+    ran = False
+    if not _current(root, stamp, wanted):
+        with open(root.parent / f".{root.name}.lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not _current(root, stamp, wanted):  # else another process collected while we waited
+                call_command("collectstatic", interactive=False, verbosity=0)
+                stamp.write_text(wanted)
+                ran = True
+    # A storage set up in this process before the collect would keep serving the old manifest.
+    staticfiles_storage._wrapped = empty
+    return ran
 
 
 def _current(root: Path, stamp: Path, wanted: str) -> bool:
