@@ -187,7 +187,8 @@ LOGGING = {
                              "formatter": LOG_FORMAT if LOG_FORMAT in ("json", "plain") else "json"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}, "rq.worker": {"level": "WARNING"},
-                "httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+                "httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"},
+                "httpx2": {"level": "WARNING"}, "httpcore2": {"level": "WARNING"}},
 }
 
 # Run execution: a worker holds a lease on a run while executing it and renews it; a run whose

@@ -143,6 +143,9 @@ class OpenAICompatModel:
             return self._once(request, on_delta, timeout)
         except ModelError:
             raise
+        except ToolRefused as exc:  # the SSRF guard of a project-configured base URL
+            raise ModelUnavailable(f"{self.provider}: base URL refused by the SSRF guard: {exc.message}",
+                                   reason="ssrf") from None
         except openai.APITimeoutError as exc:
             raise ModelTimeout(f"{self.provider}: request timed out after {timeout}s") from exc
         except openai.APIConnectionError as exc:

@@ -17,6 +17,13 @@ def _orphans_come_back_here() -> None:
     become_subreaper()
 
 
+@pytest.fixture(autouse=True)
+def _stdio_mcp_commands_allowed(settings) -> None:
+    """The tests' stdio MCP servers (the Python interpreter, mcp-server-time) are allowed here;
+    the default (none allowed) is tested in tests/security/test_mcp_stdio_allowlist.py."""
+    settings.PLATFORM_MCP_STDIO_COMMANDS = ["*"]
+
+
 @pytest.fixture
 def server() -> Iterator[LocalServer]:
     srv = LocalServer().start()

@@ -38,7 +38,8 @@ def test_agents_use_the_latest_version_unless_they_pin_one(project, server, allo
 
 def test_secrets_never_appear_in_events_or_traces(project, server, allow_loopback):
     api = client_for(make_key(project, "developer"))
-    account_services.set_secret(project=project, name="API_TOKEN", value="tok-9f8e7d6c5b4a")
+    account_services.set_secret(project=project, name="API_TOKEN", value="tok-9f8e7d6c5b4a",
+                                allowed_hosts=["127.0.0.1"])
     server.route("/whoami", lambda seen: json_answer({"auth": seen.headers.get("Authorization")}))
     http_tool(api, "whoami", {"method": "GET", "url": server.url("/whoami"),
                               "headers": {"Authorization": "Bearer {secret:API_TOKEN}"}})

@@ -61,7 +61,7 @@ def test_document_imports_into_working_tools(api, server, allow_loopback):
     assert tools["pets_createPet"]["side_effect"] == "side_effecting"
     assert tools["pets_getPet"]["secret_refs"] == ["PETS"]
 
-    api.post("/api/v1/secrets", {"name": "PETS", "value": "pets-token"}, format="json")
+    api.post("/api/v1/secrets", {"name": "PETS", "value": "pets-token", "allowed_hosts": ["127.0.0.1"]}, format="json")
     got = api.post("/api/v1/tools/pets_getPet/invoke", {"input": {"petId": 7, "fields": "name"}}, format="json")
     assert got.status_code == 200, got.content
     assert got.json()["output"]["body"] == {"id": 7, "name": "Rex", "fields": {"fields": ["name"]}}

@@ -98,7 +98,8 @@ def test_output_schema_violation_is_a_tool_error(api, server, allow_loopback):
 
 
 def test_secrets_in_headers_reach_the_server_but_never_the_response(project, api, server, allow_loopback):
-    account_services.set_secret(project=project, name="ORDERS_TOKEN", value="s3cr3t-token-value")
+    account_services.set_secret(project=project, name="ORDERS_TOKEN", value="s3cr3t-token-value",
+                                allowed_hosts=["127.0.0.1"])
     server.route("/echo", lambda seen: json_answer({"you_sent": seen.headers}))
     tool = http_tool(api, "echo", {"method": "GET", "url": server.url("/echo"),
                                    "headers": {"Authorization": "Bearer {secret:ORDERS_TOKEN}"}})
