@@ -45,7 +45,7 @@ def build_metrics(specs: Sequence[Mapping[str, Any]], services: MetricServices |
                   *, field: str = "metrics") -> list[Metric]:
     """Every metric of an eval request; names must be unique (two of one type need `name`)."""
     if not isinstance(specs, Sequence) or isinstance(specs, (str, bytes)) or not specs:
-        raise MetricConfigInvalid("at least one metric is required", field=field)
+        raise MetricConfigInvalid("metrics must be a non-empty list of {type, name?, ...config}", field=field)
     metrics: list[Metric] = []
     seen: dict[str, int] = {}
     for index, spec in enumerate(specs):
