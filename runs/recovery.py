@@ -138,13 +138,17 @@ def give_up_if_exhausted(run_id: str, owner: str) -> bool:
     return True
 
 
-def recovery_pass() -> None:
+def recovery_pass(*, judge_leases: bool = True) -> None:
+    """One pass (if no other worker is running one). `judge_leases=False` skips the hand-back of
+    expired leases: right after this process reconnected, the live workers' heartbeats (cut off by
+    the same outage) have not had a lease period to renew theirs yet."""
     from agent_platform.api.idempotency import purge_expired
 
     with exclusive() as mine:
         if not mine:
             return
-        requeue_expired()
+        if judge_leases:
+            requeue_expired()
         sweep_queued()
         with writer() as cur:
             purge_expired(cur)
@@ -159,14 +163,16 @@ def start_recovery_thread() -> threading.Thread:
 
     def loop() -> None:
         backoff = Backoff(max_s=10.0)
+        connected_since = time.monotonic()
         while True:
             time.sleep(max(0.2, settings.RUN_LEASE_S / 2))
             try:
-                recovery_pass()
+                recovery_pass(judge_leases=time.monotonic() - connected_since > settings.RUN_LEASE_S)
                 backoff.reset()
             except Exception as exc:  # a dependency is down: try again later, never stop
                 logger.warning("run recovery pass failed: %s: %s", type(exc).__name__, exc)
                 time.sleep(backoff.next_delay())
+                connected_since = time.monotonic()
 
     thread = threading.Thread(target=loop, name="run-recovery", daemon=True)
     thread.start()
