@@ -90,3 +90,24 @@ def eval_policy_gate(version, environment: str, actor: str, override_reason: str
     error.errors = {"thresholds": failures, "eval": [decided_by.id] if decided_by else [],
                     "policy": [policy.id]}
     raise error
+
+
+def promote_with_override(*, project, target: dict, environment: str, reason: str, actor: str, can_deploy: bool):
+    """Promote a version although its policy's gate refuses: the reason goes on the promotion's
+    note and on an audited `GateOverride`. Callers check that the actor is an owner."""
+    from agent_platform.api.errors import FieldError
+    from agent_platform.definitions import services as definition_services
+    from agents.models import AGENTS
+    from evals.eval_requests import resolve_target
+    from workflows.models import WORKFLOWS
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise FieldError("reason", "an override needs a reason")
+    if not isinstance(target, dict) or target.get("version") is None:
+        raise FieldError("target.version", "name the exact version to promote")
+    resolved = resolve_target(project, target)
+    kind = AGENTS if resolved.kind == "agent" else WORKFLOWS
+    note = f"gate overridden: {reason}"[:500]
+    return definition_services.promote(kind, resolved.definition, resolved.version, environment, actor=actor,
+                                       note=note, override_reason=reason, can_deploy=can_deploy)

@@ -158,3 +158,20 @@ class FeedbackOut(serializers.Serializer):
     comment = serializers.CharField()
     created_by = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+
+class OverrideIn(StrictSerializer):
+    """Promote although the policy's gate refuses (owners only); the reason is recorded."""
+
+    target = EvalTargetIn()
+    environment = serializers.ChoiceField(choices=ENVIRONMENTS)
+    reason = serializers.CharField(max_length=500)
+
+
+class OverrideOut(serializers.Serializer):
+    environment = serializers.CharField()
+    version = serializers.IntegerField()
+    previous_version = serializers.IntegerField(allow_null=True)
+    promoted_by = serializers.CharField()
+    promoted_at = serializers.DateTimeField()
+    note = serializers.CharField()

@@ -14,5 +14,6 @@ urlpatterns = [
     path("evals/<str:eval_id>/report", views.EvalReport.as_view(), name="eval-report"),
     path("promotion-policies", views.PolicyList.as_view(), name="promotion-policy-list"),
     path("promotion-policies/<str:policy_id>", views.PolicyDetail.as_view(), name="promotion-policy-detail"),
+    path("promotion-overrides", views.PromotionOverride.as_view(), name="promotion-override"),
     path("runs/<str:run_id>/feedback", views.RunFeedback.as_view(), name="run-feedback"),
 ]

@@ -259,3 +259,22 @@ class RunFeedback(ProjectAPIView):
         data = validated(s.FeedbackIn, request.data)
         entry = services.record_feedback(run=run, created_by=definition_services.actor_label(request), **data)
         return Response(selectors.feedback_dict(entry), status=201)
+
+
+class PromotionOverride(ProjectAPIView):
+    permission_map = {"POST": "own_project"}
+
+    @extend_schema(request=s.OverrideIn, responses={201: s.OverrideOut}, operation_id="promotion_overrides_create")
+    def post(self, request):
+        from accounts.permissions import caller_can
+        from evals.gates import promote_with_override
+
+        data = validated(s.OverrideIn, request.data)
+        promotion = promote_with_override(project=request.project, target=data["target"],
+                                          environment=data["environment"], reason=data["reason"],
+                                          actor=definition_services.actor_label(request),
+                                          can_deploy=caller_can(request, request.project, "deploy_project"))
+        return Response({"environment": promotion.environment, "version": promotion.version.number,
+                         "previous_version": promotion.previous_version.number if promotion.previous_version else None,
+                         "promoted_by": promotion.promoted_by, "promoted_at": promotion.promoted_at,
+                         "note": promotion.note}, status=201)
