@@ -1,0 +1,27 @@
+"""Services raise typed errors without HTTP in them; the API maps each to problem+json once."""
+from __future__ import annotations
+
+from agent_platform.api.errors import problem_exception_handler
+from agent_platform.service_errors import InputRejected, InvalidField, ObjectNotFound, StateConflict
+
+
+def problem_of(exc: Exception) -> tuple[int, dict]:
+    response = problem_exception_handler(exc, {})
+    assert response is not None and response.content_type == "application/problem+json"
+    return response.status_code, response.data
+
+
+def test_each_service_error_class_has_its_status_and_keeps_message_code_and_fields() -> None:
+    assert problem_of(InvalidField("agent", "give exactly one of 'agent' or 'workflow'")) == (400, {
+        "type": "https://agent-platform.dev/problems/bad_request", "title": "Bad request", "status": 400,
+        "detail": "agent: give exactly one of 'agent' or 'workflow'",
+        "errors": {"agent": ["give exactly one of 'agent' or 'workflow'"]}})
+    status, body = problem_of(StateConflict("run is already succeeded", field="status"))
+    assert status == 409 and body["type"].endswith("/conflict") and body["errors"] == {
+        "status": ["run is already succeeded"]}
+    status, body = problem_of(InputRejected("The run input does not match the input schema.",
+                                            errors={"input.message": ["'message' is a required property"]},
+                                            code="invalid_input"))
+    assert status == 422 and body["type"].endswith("/invalid_input") and body["title"] == "Unprocessable request"
+    status, body = problem_of(ObjectNotFound("Run 'x' not found."))
+    assert status == 404 and body["detail"] == "Run 'x' not found." and "errors" not in body
