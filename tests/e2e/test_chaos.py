@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-from signal import SIGKILL
 import subprocess
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from signal import SIGKILL
 
 import httpx
 import psycopg
