@@ -7,8 +7,8 @@ from django.db import connection
 
 from rag.ingestion import copy_chunks
 from rag.models import Document
-from rag.search_sql import vector_literal, vector_search
 from rag.retrieval import query_hits
+from rag.search_sql import vector_literal, vector_search
 from rag.vector_index import index_predicate
 from runtime.rag.chunking import Chunk as TextChunk
 from runtime.rag.filters import parse_filter
