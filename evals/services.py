@@ -79,8 +79,12 @@ def record_feedback(*, run, thumbs: str | None = None, score: float | None = Non
         raise FieldError("body", "give at least one of thumbs, score or comment")
     if thumbs is not None and thumbs not in THUMBS:
         raise FieldError("thumbs", "must be 'up' or 'down'")
-    return Feedback.objects.create(project=run.project, run=run, thumbs=thumbs or "", score=score,
-                                   comment=comment or "", created_by=created_by)
+    from evals.rescoring import rescore_human
+
+    entry = Feedback.objects.create(project=run.project, run=run, thumbs=thumbs or "", score=score,
+                                    comment=comment or "", created_by=created_by)
+    rescore_human(run.pk)  # the `human` metric of evals that scored this run reads it now
+    return entry
 
 
 def create_policy(*, project, target: dict, environment: str, dataset: str, thresholds: list[str],
