@@ -60,17 +60,28 @@ class ServiceUnavailable(ApiError):
     status_code, default_code, title = 503, "unavailable", "Service unavailable"
 
 
+MAX_MESSAGE_CHARS = 200  # a problem's detail and each field message: never more than an excerpt of the input
+
+
 def problem(status_code: int, title: str, detail: str = "", errors: dict | None = None,
             code: str | None = None) -> dict:
+    """The problem body. Every type is `.../problems/<snake_case code>`; `detail` and each message in
+    `errors` are cut to `MAX_MESSAGE_CHARS` (validator messages quote the offending value)."""
     body = {"type": f"https://agent-platform.dev/problems/{code or _slug(title)}", "title": title,
-            "status": status_code, "detail": detail or title}
+            "status": status_code, "detail": excerpt(detail or title)}
     if errors:
-        body["errors"] = errors
+        body["errors"] = {field: [excerpt(str(message)) for message in messages] if isinstance(messages, list)
+                          else [excerpt(str(messages))] for field, messages in errors.items()}
     return body
 
 
+def excerpt(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """`text`, or its first `limit - 1` characters and an ellipsis."""
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+
+
 def _slug(title: str) -> str:
-    return title.lower().replace(" ", "-")
+    return title.lower().replace(" ", "_").replace("-", "_")
 
 
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
