@@ -18,7 +18,8 @@ ADVANCED = "advanced"  # every other body key (fallbacks, model_settings, cache,
 class VersionForm(VersionBodyForm):
     """The body of a new agent version, one field per part; `body()` assembles it."""
 
-    model = forms.CharField(max_length=200, help_text="provider/model, e.g. openai/gpt-4o-mini or local/gemma3")
+    model = forms.CharField(max_length=200, help_text="provider/model, e.g. openai/gpt-4o-mini, local/default or "
+                            "compat:ollama/llama3 (a compat provider in the project settings)")
     instructions = forms.CharField(required=False, strip=False,
                                    widget=forms.Textarea(attrs={"rows": 10, "cols": 90, "class": "vLargeTextField"}))
     tools = JsonTextField(expected=list, help_text='e.g. ["http", {"name": "kv", "requires_approval": true}]')

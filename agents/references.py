@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 from agent_platform.api.errors import ApiError
+from runs.model_refs import check_model_refs
 
 BUILTIN_TOOLS = ("http", "kv", "code", "retrieval")
 
 
 def validate_references(project, body: dict) -> None:
+    """Model refs first (a 422 naming `model` / `fallbacks[i]`), then tools and knowledge bases (400)."""
+    refs = {"model": body.get("model"), **{f"fallbacks[{index}]": ref for index, ref in enumerate(body.get("fallbacks", []))}}
+    check_model_refs(project, refs, message="The agent version names a model provider that is not configured.")
     errors: dict[str, list[str]] = {}
     for index, ref in enumerate(body.get("tools", [])):
         name = ref if isinstance(ref, str) else ref["name"]

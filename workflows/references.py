@@ -7,15 +7,21 @@ from collections.abc import Callable
 from typing import Any
 
 from agent_platform.api.errors import ApiError
+from runs.model_refs import check_model_refs
 from runtime.errors import ToolError
 from workflows.agent_refs import AgentRefError, check_agent_ref
 from workflows.graph_nodes import iter_nodes
 
 
 def validate_references(project, body: dict[str, Any]) -> None:
-    """Raise a 400 naming every node whose agent, tool or knowledge base is unknown."""
+    """Raise a 422 naming every Prompt node whose model provider is not configured, then a 400 naming
+    every node whose agent, tool or knowledge base is unknown."""
+    nodes = list(iter_nodes(body.get("graph") or {}))
+    check_model_refs(project, {f"graph.nodes.{path}.config.model": (node.get("config") or {}).get("model")
+                               for path, node in nodes if node.get("type") == "prompt"},
+                     message="A Prompt node names a model provider that is not configured.")
     errors: dict[str, list[str]] = {}
-    for path, node in iter_nodes(body.get("graph") or {}):
+    for path, node in nodes:
         check = _CHECKS.get(node.get("type"))
         if check is None:
             continue

@@ -89,3 +89,15 @@ def test_browser_line_breaks_do_not_make_a_different_version(member_client, agen
                            follow=True)
     assert "identical to version 2" in response.content.decode()
     assert agent.versions.count() == 2
+
+
+def test_unknown_model_provider_is_shown_on_the_model_field(member_client, agent):
+    response = member_client("developer").post(admin_url(agent, "new_version"), form_data(model="foo/bar"))
+    assert response.status_code == 400
+    assert any("'foo' is not configured" in message for message in response.context["form"].errors["model"])
+    assert agent.versions.count() == 1
+
+
+def test_model_help_names_the_documented_local_ref(member_client, agent):
+    page = member_client("developer").get(admin_url(agent, "new_version")).content.decode()
+    assert "local/default" in page and "local/gemma3" not in page
