@@ -38,7 +38,9 @@ def _dropped(exc: BaseException) -> bool:
     if isinstance(exc, (DjangoOperationalError, DjangoInterfaceError)):
         cause = exc.__cause__
         return not isinstance(cause, psycopg.Error) or _dropped(cause)
-    return isinstance(exc, (redis.ConnectionError, redis.TimeoutError, ConnectionError))
+    # Not the builtin ConnectionError: a tool's refused HTTP connection is the tool's failure,
+    # not an outage of the platform's own services (redis-py wraps its socket errors).
+    return isinstance(exc, (redis.ConnectionError, redis.TimeoutError))
 
 
 def is_dependency_outage(exc: BaseException | None) -> bool:

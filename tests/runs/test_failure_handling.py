@@ -158,3 +158,16 @@ def test_outage_errors_are_told_apart_from_query_errors():
     with pytest.raises(redis.ConnectionError) as redis_down:
         redis.Redis(unix_socket_path="/nonexistent/redis.sock").ping()
     assert is_dependency_outage(redis_down.value)
+
+
+def test_a_tools_refused_connection_is_not_an_outage():
+    import socket
+
+    import httpx
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(httpx.ConnectError) as refused:
+        httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+    assert not is_dependency_outage(refused.value)
