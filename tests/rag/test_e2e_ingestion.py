@@ -30,7 +30,8 @@ def test_upload_ingest_query_and_delete_through_server_and_worker(django_db_setu
     _, key = account_services.create_api_key(project=project, name="e2e", role="owner")
     with EmbeddingServer() as embeddings:
         project.settings = {"providers": {"compat:hashing": {"base_url": embeddings.base_url}}}
-        project.save(update_fields=["settings"])
+        project.http_allowlist = ["127.0.0.1"]  # provider base URLs pass the SSRF guard (issue 15)
+        project.save(update_fields=["settings", "http_allowlist"])
         server, base = start_server(tmp_path)
         worker = start_worker(tmp_path, f"ingest-{uuid.uuid4().hex[:6]}")
         try:
