@@ -1,12 +1,17 @@
-"""Admin console for projects, members, API keys and secrets. Values and hashes never show."""
+"""Admin console for projects, members, API keys and secrets (values and hashes never show), and the
+audit log with the acting user or API key."""
 from __future__ import annotations
 
+from auditlog.admin import LogEntryAdmin
+from auditlog.models import LogEntry
 from django import forms
 from django.contrib import admin, messages
 from guardian.admin import GuardedModelAdmin
 
-from accounts import services
+from accounts import audit, services
+from accounts.allowlist import secret_hosts, validate_allowlist
 from accounts.models import ApiKey, Membership, Project, Secret
+from agent_platform.api.errors import Unprocessable
 
 
 class MembershipInline(admin.TabularInline):
@@ -16,8 +21,22 @@ class MembershipInline(admin.TabularInline):
     readonly_fields = ["created_at"]
 
 
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = "__all__"
+
+    def clean_http_allowlist(self):
+        """The same cap as the API (accounts/allowlist.py): no loopback, metadata or huge ranges."""
+        try:
+            return validate_allowlist(self.cleaned_data.get("http_allowlist") or [])
+        except Unprocessable as exc:
+            raise forms.ValidationError(exc.errors.get("http_allowlist") or [str(exc.detail)]) from None
+
+
 @admin.register(Project)
 class ProjectAdmin(GuardedModelAdmin):
+    form = ProjectForm
     list_display = ["slug", "name", "created_at"]
     search_fields = ["slug", "name"]
     inlines = [MembershipInline]
@@ -63,7 +82,18 @@ class SecretForm(forms.ModelForm):
 
     class Meta:
         model = Secret
-        fields = ["project", "name", "description"]
+        fields = ["project", "name", "description", "allowed_hosts"]
+        help_texts = {"allowed_hosts": 'Hosts the value may be sent to, e.g. ["api.example.com", "*.example.net"]; '
+                                       "empty (null): unscoped, refused for tool requests (docs/security.md)."}
+
+    def clean_allowed_hosts(self):
+        hosts = self.cleaned_data.get("allowed_hosts")
+        if hosts is None:
+            return None
+        try:
+            return secret_hosts(hosts)
+        except Unprocessable as exc:
+            raise forms.ValidationError(exc.errors.get("allowed_hosts") or [str(exc.detail)]) from None
 
 
 @admin.register(Secret)
@@ -83,5 +113,31 @@ class SecretAdmin(admin.ModelAdmin):
                 raise forms.ValidationError("A value is required.")
             return super().save_model(request, obj, form, change)
         saved = services.set_secret(project=obj.project, name=obj.name, value=value,
-                                    description=obj.description, created_by=request.user)
+                                    description=obj.description, created_by=request.user,
+                                    allowed_hosts=obj.allowed_hosts)
+        if obj.allowed_hosts is None and saved.allowed_hosts is not None:  # cleared in the form
+            saved.allowed_hosts = None
+            saved.save(update_fields=["allowed_hosts"])
         obj.pk = saved.pk
+
+
+# --- the audit log -------------------------------------------------------------------------------
+# django-auditlog's own admin shows the actor user or "system": changes made with an API key (whose
+# row holds `actor_email = "api-key:<name> (<prefix>…)"`, see accounts/audit.py) all read "system".
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class AuditLogEntryAdmin(LogEntryAdmin):
+    class Media:
+        css = {"all": ["admin-console/console.css"]}
+
+    list_display = ["created", "resource_url", "action", "msg_short", "actor_label", "cid_url"]
+    search_fields = [*LogEntryAdmin.search_fields, "actor_email"]
+    readonly_fields = ["created", "resource_url", "action", "actor_label", "msg"]
+    fieldsets = [(None, {"fields": ["created", "actor_label", "resource_url", "cid"]}),
+                 ("Changes", {"fields": ["action", "msg"]})]
+
+    @admin.display(description="actor", ordering="actor_email")
+    def actor_label(self, entry: LogEntry) -> str:
+        return audit.actor_label(entry, user_link=self.user_url(entry) if entry.actor_id else None)

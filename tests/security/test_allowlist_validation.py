@@ -56,3 +56,23 @@ def test_an_allow_listed_embedding_base_url_is_accepted(project):
     project.save(update_fields=["http_allowlist", "settings"])
     embedder = embedder_for(project, "compat:emb/e5", {"dimensions": 3}, secrets={})
     assert embedder.dimensions == 3
+
+
+def test_the_admin_console_applies_the_same_cap(project, client, django_user_model):
+    from accounts import services
+    from accounts.models import Secret
+
+    user = django_user_model.objects.create_superuser("root", "root@example.com", "pw-123456")
+    client.force_login(user)
+    form = {"slug": project.slug, "name": project.name, "http_allowlist": '["0.0.0.0/0"]', "settings": "{}",
+            "created_at_0": "2026-01-01", "created_at_1": "00:00:00",
+            "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"}
+    response = client.post(f"/admin/accounts/project/{project.pk}/change/", form)
+    assert response.status_code == 200 and b"too many addresses" in response.content
+    project.refresh_from_db()
+    assert project.http_allowlist == []
+    secret = services.set_secret(project=project, name="TOKEN", value="vvvvvvvv")
+    changed = client.post(f"/admin/accounts/secret/{secret.pk}/change/",
+                          {"description": "d", "allowed_hosts": '["api.example.com"]', "value": ""})
+    assert changed.status_code == 302, changed.content[:2000]
+    assert Secret.objects.get(pk=secret.pk).allowed_hosts == ["api.example.com"]
