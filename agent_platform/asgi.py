@@ -10,6 +10,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs
 
 from agent_platform.routing import websocket_urlpatterns  # noqa: E402
 from runs.api import sse  # noqa: E402
+from surfaces.mcp_server import app as mcp_server  # noqa: E402
 from surfaces.openai_compat import app as openai_compat  # noqa: E402
 
 
@@ -20,6 +21,8 @@ async def http_application(scope, receive, send):
         return await sse.stream_run(scope, receive, send, match["run_id"])
     if openai_compat.handles(scope["path"]):  # OpenAI-compatible completions: long-lived too
         return await openai_compat.application(scope, receive, send)
+    if mcp_server.handles(scope["path"]):  # the MCP server (streamable HTTP)
+        return await mcp_server.application(scope, receive, send)
     return await django_asgi_app(scope, receive, send)
 
 
