@@ -45,8 +45,12 @@ def _transition(run_id: str, to: str, event_type: str, data: dict, **fields) -> 
 
 def create_run(*, project, agent: str | None = None, workflow: str | None = None, version: int | None = None,
                environment: str | None = None, input=None, metadata=None, webhook_url: str = "",
-               parent_run: Run | None = None) -> Run:
-    """Pin the exact version, validate the input, store the run, enqueue one job after commit."""
+               parent_run: Run | None = None, via_environment: str | None = None) -> Run:
+    """Pin the exact version, validate the input, store the run, enqueue one job after commit.
+
+    The run's `environment` is the one its version was resolved through (None when it named a
+    version); a retry or fork pins its parent's version and carries its environment as
+    `via_environment`."""
     if bool(agent) == bool(workflow):
         raise InvalidField("agent", "give exactly one of 'agent' or 'workflow'")
     if version is not None and environment is not None:
@@ -58,13 +62,13 @@ def create_run(*, project, agent: str | None = None, workflow: str | None = None
         definition = agent_selectors.get_agent_for_run(project, agent)
         pinned, env = agent_selectors.resolve_version(definition, version=version, environment=environment)
         _validate_input(agent_input_schema(pinned.body), input)
-        fields.update(kind="agent", agent=definition, agent_version=pinned, environment=env or "",
+        fields.update(kind="agent", agent=definition, agent_version=pinned, environment=env or via_environment or "",
                       timeout_s=float(pinned.body.get("limits", {}).get("timeout_s", 300)))
     else:
         definition = workflow_selectors.get_workflow_for_run(project, workflow)
         pinned, env = workflow_selectors.resolve_version(definition, version=version, environment=environment)
         _validate_input(workflow_selectors.input_schema(pinned), input)
-        fields.update(kind="workflow", workflow=definition, workflow_version=pinned, environment=env or "",
+        fields.update(kind="workflow", workflow=definition, workflow_version=pinned, environment=env or via_environment or "",
                       timeout_s=float(pinned.body.get("limits", {}).get("timeout_s", 3600)))
     with transaction.atomic():
         run = Run.objects.create(**fields)

@@ -1,6 +1,6 @@
 """Replaying workflow runs: retry a failed run from its failed node, fork a run from a checkpoint.
 
-Both create a NEW run (`parent_run` = the old one, same pinned version) whose checkpoints are
+Both create a NEW run (`parent_run` = the old one, same pinned version and environment) whose checkpoints are
 pre-filled, in the same transaction, before it is enqueued: the engine then replays every node those
 checkpoints complete (no side effect repeated, no token paid twice) and runs the rest.
 - retry: every delta of the failed run (`runtime.graph.retry_deltas`), minus, with `from_node`, that
@@ -101,7 +101,8 @@ def _replay(old: Run, rows: Rows, *, input: Any) -> Run:
     """Create the new run and its checkpoints in one transaction; it is enqueued after commit."""
     with transaction.atomic():
         run = create_run(project=old.project, workflow=old.workflow_id, version=old.workflow_version.number,
-                         input=input, metadata=old.metadata, webhook_url=old.webhook_url, parent_run=old)
+                         input=input, metadata=old.metadata, webhook_url=old.webhook_url, parent_run=old,
+                         via_environment=old.environment or None)
         Checkpoint.objects.bulk_create([Checkpoint(run=run, idx=i, key=key, delta=delta)
                                         for i, (key, delta) in enumerate(rows)])
     return run

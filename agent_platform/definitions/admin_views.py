@@ -113,7 +113,7 @@ def _promote(request: HttpRequest, form: PromoteForm, kind, definition, version,
         add_field_errors(form, error)
         return 400, False
     was = f"v{promotion.previous_version.number}" if promotion.previous_version else "nothing"
-    messages.success(request, f"{environment} now points at v{version.number} of {definition.name} (was {was}).")
+    messages.success(request, f"Promoted {definition.name} v{version.number} to {environment} (it pointed at {was}).")
     return 200, True
 
 

@@ -46,12 +46,17 @@ class RunOut(serializers.ModelSerializer):
     usage = serializers.SerializerMethodField()
     timings = serializers.SerializerMethodField()
     parent_run = serializers.CharField(source="parent_run_id", allow_null=True)
+    environment = serializers.SerializerMethodField()
 
     class Meta:
         model = Run
         fields = ["id", "kind", "agent", "workflow", "version", "environment", "status", "input", "output",
                   "error", "usage", "metadata", "waiting_for", "webhook_url", "parent_run", "attempts",
                   "created_at", "started_at", "finished_at", "timings"]
+
+    def get_environment(self, run) -> str | None:
+        """The environment the version was resolved through; null when the run named a version."""
+        return run.environment or None
 
     def get_version(self, run) -> int | None:
         pinned = run.agent_version if run.kind == "agent" else run.workflow_version
