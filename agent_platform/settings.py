@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "workflows",
     "runs",
     "evals",
+    "webhooks",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("rag.api.urls")),
     path("", include("runs.api.urls")),
     path("", include("evals.api.urls")),
+    path("", include("webhooks.api.urls")),
 ]
 
 urlpatterns = [

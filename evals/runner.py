@@ -325,7 +325,10 @@ def execute_eval(eval_id: str, *, worker_name: str = "worker") -> str | None:
             progress.publish(eval_id)
             return CANCELLED
         report = compute_report(eval_run)
-        _finish(eval_id, owner, SUCCEEDED, report=report, passed=report["passed"])
+        if _finish(eval_id, owner, SUCCEEDED, report=report, passed=report["passed"]):
+            from webhooks.events import notify_project_event
+            notify_project_event(eval_run.project, "eval.completed", {"eval": {"id": eval_id, "status": SUCCEEDED,
+                                                                              "passed": report["passed"], "report": report}})
         progress.publish(eval_id)
         return SUCCEEDED
     except Exception as exc:

@@ -110,7 +110,7 @@ def test_a_human_pause_calls_the_webhook_and_is_answered_over_the_api(http, e2e_
         assert waiting["status"] == "waiting", waiting["error"]
         assert waiting["waiting_for"]["prompt"]["prompt"] == "Ship v2?"
         assert service.webhook_received.wait(30), "the waiting webhook was not delivered"
-        assert service.webhooks[0]["type"] == "run.waiting" and service.webhooks[0]["run"]["id"] == run["id"]
+        assert service.webhooks[0]["type"] == "run.waiting" and service.webhooks[0]["data"]["run"]["id"] == run["id"]
 
         invalid = http.post(f"/api/v1/runs/{run['id']}/resume", json={"input": {"approved": "sure"}})
         assert invalid.status_code == 422 and "input.approved" in invalid.json()["errors"]

@@ -1,4 +1,5 @@
-"""Signed webhooks for run.waiting and terminal events, through the SSRF guard."""
+"""Signed webhooks for run.waiting and terminal events, through the SSRF guard (the first
+webhooks' `X-Platform-Signature` still comes with the Standard Webhooks headers, tests/webhooks/)."""
 import hashlib
 import hmac
 import json
@@ -9,10 +10,12 @@ import django_rq
 import pytest
 
 from accounts import services as account_services
-from runs import webhooks
 from runs.executor import execute_run
 from tests.conftest import client_for, make_key
 from tests.runs.factories import scripted_agent
+from webhooks.delivery import retry_intervals
+from webhooks.models import WebhookDelivery
+from webhooks.tasks import deliver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SIGNING = "whsec-test-1234567890"
@@ -59,13 +62,15 @@ def test_terminal_event_is_delivered_signed(project, receiver):
     run_id = finished_run(project, url)
     assert queue.count == before + 1  # one delivery job, with retries configured
     job = queue.jobs[-1]
-    assert job.func_name == "runs.webhooks.deliver" and job.args == (run_id, "run.succeeded")
-    assert job.retries_left == len(webhooks.RETRY_INTERVALS)
+    [delivery] = WebhookDelivery.objects.filter(run_id=run_id)
+    assert job.func_name == "webhooks.tasks.deliver" and job.args == (delivery.pk,)
+    assert job.retries_left == len(retry_intervals())
 
-    assert webhooks.deliver(run_id, "run.succeeded") == 204
+    assert deliver(delivery.pk) == 204
     headers, body = received[0]
     payload = json.loads(body)
-    assert payload["type"] == "run.succeeded" and payload["run"]["output"] == {"text": "done"}
+    assert payload["type"] == "run.succeeded" and payload["data"]["run"]["output"] == {"text": "done"}
+    assert headers["webhook-id"] == delivery.pk
     stamp, signature = (part.split("=", 1)[1] for part in headers["X-Platform-Signature"].split(","))
     expected = hmac.new(SIGNING.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(signature, expected)
@@ -75,7 +80,8 @@ def test_terminal_event_is_delivered_signed(project, receiver):
 def test_webhooks_to_private_addresses_are_refused_without_allow_list(project, receiver):
     url, received = receiver
     run_id = finished_run(project, url)
+    [delivery] = WebhookDelivery.objects.filter(run_id=run_id)
     with pytest.raises(Exception) as refused:
-        webhooks.deliver(run_id, "run.succeeded")
+        deliver(delivery.pk)
     assert getattr(refused.value, "code", "") == "tool_refused"
     assert received == []
