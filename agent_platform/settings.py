@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "agent_platform.observability.RequestIdMiddleware",
+    "agent_platform.api.input_boundary.InputBoundaryMiddleware",  # NUL/lone surrogates in path and query: 400
     "django.middleware.security.SecurityMiddleware",
     # Static files (console, admin, API docs) from STATIC_ROOT, before anything touches the DB.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -130,7 +131,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.ProjectRolePermission"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["agent_platform.api.input_boundary.BoundedJSONParser"],  # depth, NUL, surrogates
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "agent_platform.api.errors.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -5,11 +5,12 @@ import json
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from agent_platform.api.errors import ApiError, FieldError
 from agent_platform.api.idempotency import idempotent
+from agent_platform.api.input_boundary import BoundedJSONParser
 from agent_platform.api.serializers import validated
 from agent_platform.api.views import ProjectAPIView
 from rag import retrieval, selectors, services
@@ -68,7 +69,7 @@ class KnowledgeBaseDetail(ProjectAPIView):
 
 
 class DocumentList(ProjectAPIView):
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser]
 
     @extend_schema(responses=s.DocumentOut(many=True))
     def get(self, request, kb_id: str):
