@@ -37,3 +37,13 @@ def test_every_problem_type_is_snake_case(api):
     assert response.status_code == 405
     slug = response.json()["type"].rsplit("/", 1)[1]
     assert slug == slug.lower() and "-" not in slug and " " not in slug
+
+
+@pytest.mark.django_db
+def test_a_tool_playground_422_echoes_only_an_excerpt(api):
+    response = api.post("/api/v1/tools/kv/invoke", {"input": {"op": "y" * 500_000, "key": "k"}}, format="json")
+    assert response.status_code == 422, response.content[:500]
+    assert len(response.content) < 5_000
+    body = response.json()
+    assert body["tool_error"]["type"] == "tool_input_invalid"
+    assert len(body["tool_error"]["message"]) <= MAX_MESSAGE_CHARS

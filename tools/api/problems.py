@@ -11,7 +11,7 @@
 | any other tool error (`tool_error`, `tool_connection_error`, `tool_output_invalid`, `code_error`, `sandbox_limit_exceeded`, ...) | 502 |
 
 The body is the usual `{type, title, status, detail, errors}` plus `tool_error`: the typed error
-exactly as a run's `tool.completed` event would carry it.
+as a run's `tool.completed` event would carry it (its messages cut to an excerpt).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from typing import Any
 
 from rest_framework.response import Response
 
-from agent_platform.api.errors import PROBLEM_TYPE, problem
+from agent_platform.api.errors import PROBLEM_TYPE, excerpt, problem
 
 STATUS_BY_TYPE = {"tool_input_invalid": 422, "tool_refused": 403, "tool_not_found": 404, "tool_rate_limited": 429,
                   "sandbox_unavailable": 503, "tool_timeout": 504}
@@ -49,9 +49,22 @@ def tool_error_response(error: dict[str, Any]) -> Response:
     status = tool_error_status(error)
     errors = input_errors(error) if status == 422 else None
     body = problem(status, TITLES[status], str(error.get("message", "")), errors, str(error.get("type")))
-    body["tool_error"] = error
+    body["tool_error"] = _excerpted(error)
     response = Response(body, status=status, content_type=PROBLEM_TYPE)
     retry_after = (error.get("details") or {}).get("retry_after_s")
     if status == 429 and retry_after:
         response["Retry-After"] = str(int(retry_after))
     return response
+
+
+def _excerpted(error: dict[str, Any]) -> dict[str, Any]:
+    """The typed error with its message and detail messages cut to an excerpt, as the problem's own
+    (validator messages quote the offending input)."""
+    out = dict(error)
+    if isinstance(out.get("message"), str):
+        out["message"] = excerpt(out["message"])
+    details = out.get("details")
+    if isinstance(details, dict) and isinstance(details.get("errors"), list):
+        out["details"] = {**details, "errors": [excerpt(str(item)) for item in details["errors"]]}
+    return out
+
