@@ -21,6 +21,7 @@ from webhooks import services
 from webhooks.events import ALL_EVENTS, EVENT_TYPES
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
+MANAGE = "manage_project"  # as in the API: endpoints send project data out, so admins manage them
 EVENT_CHOICES = [(ALL_EVENTS, "all events"), *((t, t) for t in EVENT_TYPES)]
 
 
@@ -59,9 +60,23 @@ class WebhookEndpointAdmin(ProjectScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["project"] if obj is not None else []
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is None:
+            return projects_where(request.user, MANAGE).exists()
+        return user_can(request.user, MANAGE, obj.project)
+
+    def has_add_permission(self, request) -> bool:
+        return projects_where(request.user, MANAGE).exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.has_change_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        services.delete_endpoint(endpoint=obj)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "project":
-            kwargs["queryset"] = projects_where(request.user, WRITE)
+            kwargs["queryset"] = projects_where(request.user, MANAGE)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
