@@ -1,6 +1,7 @@
-"""Runs in the admin console, read-only: a filterable list, and the run viewer (input, output,
-usage, timings, the trace waterfall and the events timeline, followed live while the run is
-not finished by polling `<run>/events.json?after_seq=N`).
+"""Runs in the admin console, read-only: a filterable list (search by id or input text; status,
+agent, workflow, version, environment, project; latency and cost columns), the run viewer (input,
+output, usage, timings, the trace waterfall and the events timeline, followed live while the run
+is not finished by polling `<run>/events.json?after_seq=N`), and the agent chat (runs/admin_chat.py).
 
 The layout is computed in runs/viewer.py; project scoping in accounts/admin_scoping.py.
 """
@@ -8,6 +9,9 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import F, FloatField
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path
@@ -16,7 +20,8 @@ from django.utils.html import format_html
 from accounts.admin_scoping import WRITE, ProjectFilter, ProjectScopedAdmin, admin_url, projects_where, user_can
 from agent_platform.api.errors import ApiError
 from agent_platform.service_errors import StateConflict
-from runs import selectors, services, viewer
+from runs import admin_chat, selectors, services, viewer
+from runs.admin_filters import AgentFilter, VersionFilter, WorkflowFilter
 from runs.lifecycle import TERMINAL_EVENT
 from runs.models import Event, Run
 
@@ -38,9 +43,10 @@ def _console_url(obj) -> str | None:
 class RunAdmin(ProjectScopedAdmin):
     list_display = ["id", "status_badge", "kind", "target", "version", "environment", "created_at", "duration",
                     "tokens", "cost"]
-    list_filter = ["status", "kind", "environment", ProjectFilter]
+    list_filter = ["status", "kind", AgentFilter, WorkflowFilter, VersionFilter, "environment", ProjectFilter]
     list_select_related = ["agent", "agent_version", "workflow", "workflow_version"]
-    search_fields = ["id"]
+    search_fields = ["id", "input"]  # the input JSON as text: the message a user sent
+    search_help_text = "Search by run id (or part of it) or by text in the input."
     ordering = ["-created_at"]
     date_hierarchy = "created_at"
     actions = ["cancel_selected"]
@@ -57,9 +63,17 @@ class RunAdmin(ProjectScopedAdmin):
     def has_cancel_permission(self, request) -> bool:
         return projects_where(request.user, WRITE).exists()
 
+    def get_queryset(self, request):
+        # Sortable latency and cost columns.
+        return super().get_queryset(request).annotate(
+            latency=F("finished_at") - F("started_at"),
+            cost_usd=Cast(KeyTextTransform("cost_usd", "usage"), FloatField()))
+
     def get_urls(self):
         view = self.admin_site.admin_view
-        return [path("<path:object_id>/events.json", view(self.events_json), name="runs_run_events"),
+        return [path("chat/", view(self.chat_view), name="runs_run_chat"),
+                path("chat/send/", view(self.chat_send_view), name="runs_run_chat_send"),
+                path("<path:object_id>/events.json", view(self.events_json), name="runs_run_events"),
                 path("<path:object_id>/cancel/", view(self.cancel_view), name="runs_run_cancel"),
                 *super().get_urls()]
 
@@ -78,7 +92,7 @@ class RunAdmin(ProjectScopedAdmin):
         pinned = run.agent_version if run.kind == "agent" else run.workflow_version
         return f"v{pinned.number}" if pinned else "—"
 
-    @admin.display(description="duration")
+    @admin.display(description="latency", ordering="latency")
     def duration(self, run: Run) -> str:
         return viewer.format_ms(viewer.duration_ms(run))
 
@@ -86,7 +100,7 @@ class RunAdmin(ProjectScopedAdmin):
     def tokens(self, run: Run) -> int:
         return viewer.usage(run)["tokens"]
 
-    @admin.display(description="cost")
+    @admin.display(description="cost", ordering="cost_usd")
     def cost(self, run: Run) -> str:
         return f"${viewer.usage(run)['cost_usd']:.4f}"
 
@@ -146,6 +160,16 @@ class RunAdmin(ProjectScopedAdmin):
         events = [viewer.event_json(selectors.event_out(row), row, run.created_at) for row in rows]
         run.refresh_from_db(fields=["status"])
         return JsonResponse({"data": events, "status": run.status, "terminal": run.is_terminal})
+
+    def chat_view(self, request):
+        return admin_chat.chat_page(self, request)
+
+    def chat_send_view(self, request):
+        return admin_chat.chat_send(self, request)
+
+    def changelist_view(self, request, extra_context=None):
+        can_chat = projects_where(request.user, WRITE).exists()
+        return super().changelist_view(request, {"can_chat": can_chat, **(extra_context or {})})
 
     def cancel_view(self, request, object_id):
         if request.method != "POST":

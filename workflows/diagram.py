@@ -124,5 +124,8 @@ def graph_svg(graph: dict[str, Any]) -> str:
     height = bottom + MARGIN
     defs = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
             'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#6b7280"/></marker></defs>')
+    # Scales down to its container (never wider than its natural size), so a wide graph fits a
+    # 1440 px page; the inline style works on pages that do not load console.css.
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="workflow-diagram" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" font-family="sans-serif">{defs}{"".join(parts)}</svg>')
+            f'viewBox="0 0 {width} {height}" style="max-width:100%;height:auto" font-family="sans-serif">'
+            f'{defs}{"".join(parts)}</svg>')
