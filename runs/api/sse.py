@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 
 from accounts.authentication import bearer_token
 from agent_platform.api.errors import PROBLEM_TYPE, problem
+from runs.stream_tokens import is_stream_token
 from runs.streaming import StreamRevoked, open_stream
 
 PATH = re.compile(r"^/api/v1/runs/(?P<run_id>[A-Za-z0-9_\-]{1,64})/stream/?$")
@@ -26,6 +27,11 @@ _DETAILS = {400: "after_seq / Last-Event-ID must be a non-negative integer.",
             405: "Use GET."}
 _HEADERS = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
             (b"x-accel-buffering", b"no")]
+
+
+# A comment line with no blank line after it: a blank line would make clients that keep the last
+# event id (httpx-sse) dispatch an empty event.
+_HEARTBEAT = b": heartbeat\n"
 
 
 def sse_message(event: dict) -> bytes:
@@ -63,7 +69,10 @@ async def stream_run(scope, receive, send, run_id: str) -> None:
     status, events = await open_stream(raw, run_id, after, from_url=header_key is None)
     if events is None:
         return await _problem(send, status)
-    await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
+    url_key = header_key is None and raw is not None and not is_stream_token(raw)
+    # A raw API key in the URL still works but is deprecated (it ends up in proxy logs): say so.
+    await send({"type": "http.response.start", "status": 200,
+                "headers": _HEADERS + ([(b"deprecation", b"true")] if url_key else [])})
     await send({"type": "http.response.body", "body": b": stream open\n\n", "more_body": True})
     await _pump(events, receive, send)
 
@@ -88,7 +97,7 @@ async def _pump(events, receive, send) -> None:
             except (StopAsyncIteration, StreamRevoked):  # revoked: end the stream (the client sees EOF)
                 break
             await send({"type": "http.response.body", "more_body": True,
-                        "body": b": heartbeat\n\n" if event is None else sse_message(event)})
+                        "body": _HEARTBEAT if event is None else sse_message(event)})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
     finally:
         watcher.cancel()

@@ -90,6 +90,10 @@ def test_a_stream_token_opens_only_its_run_and_dies_with_its_key(stack, e2e_proj
     token = issued.json()["token"]
     assert token.startswith("rst_") and http.raw_key not in token
     assert [e["seq"] for e in read_all(base, run.pk, token=token)] == [1, 2, 3, 4]
+    with httpx.stream("GET", f"{base}/api/v1/runs/{run.pk}/stream", params={"token": token}) as by_token:
+        assert by_token.status_code == 200 and "deprecation" not in by_token.headers
+    with httpx.stream("GET", f"{base}/api/v1/runs/{run.pk}/stream", params={"token": http.raw_key}) as by_key:
+        assert by_key.status_code == 200 and by_key.headers["deprecation"] == "true"  # still works, deprecated
     assert httpx.get(f"{base}/api/v1/runs/{other.pk}/stream", params={"token": token}).status_code == 404
     assert httpx.get(f"{base}/api/v1/runs/{run.pk}/stream", params={"token": token[:-2] + "xx"}).status_code == 401
     services.revoke_api_key(key=ApiKey.objects.get(key_hash=services.hash_api_key(http.raw_key)))
