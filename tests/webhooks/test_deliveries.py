@@ -165,3 +165,20 @@ def test_eval_completed_goes_to_its_subscribers(local_project, receiver, webhook
     [(headers, body)] = receiver.wait_for(1)
     assert headers["webhook-id"] == delivery.pk
     assert verify(local_project, headers, body)["data"] == {"eval": {"id": "evl_1", "passed": True}}
+
+
+def test_a_finished_eval_sends_eval_completed_with_its_report(local_project, api, receiver, webhook_queue):
+    from evals.runner import execute_eval
+    from tests.evals.helpers import create_dataset
+
+    services.create_endpoint(project=local_project, url=receiver.url, event_types=["eval.completed"])
+    scripted_agent(local_project, "helper", [{"echo": True}])
+    create_dataset(local_project, "qa", [{"id": "a", "input": "x"}])
+    eval_id = api.post("/api/v1/evals", {"dataset": "qa", "target": {"agent": "helper"},
+                                         "metrics": [{"type": "human"}]}, format="json").json()["id"]
+    assert execute_eval(eval_id, worker_name="test") == "succeeded"
+    work_queue(webhook_queue)
+    [(headers, body)] = receiver.wait_for(1)  # the eval's own runs are not subscribed
+    event = verify(local_project, headers, body)
+    assert event["type"] == "eval.completed" and event["data"]["eval"]["id"] == eval_id
+    assert event["data"]["eval"]["status"] == "succeeded" and "summary" in event["data"]["eval"]["report"]
