@@ -8,6 +8,7 @@ import pytest
 
 from accounts import services
 from tests.e2e.conftest import stack  # noqa: F401  (the module's server + worker)
+from tests.e2e.servers import wait_until
 
 
 @pytest.fixture
@@ -21,6 +22,17 @@ def surface_key(surface_project):
     return raw
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def base_url(stack):  # noqa: F811
-    return stack[0]
+    """The server's URL, once its worker has registered (a cold worker on a busy machine can take
+    longer to boot than a client's timeout)."""
+    from django.conf import settings
+    from redis import Redis
+    from rq import Worker
+
+    base, worker, _ = stack
+    redis = Redis.from_url(settings.REDIS_URL)
+    wait_until(lambda: any(f"-{worker.pid}-" in w.name for w in Worker.all(connection=redis)) or
+               worker.proc.poll() is not None, timeout_s=120, what="the worker to register", interval_s=0.1)
+    assert worker.proc.poll() is None, "the worker exited"
+    return base
