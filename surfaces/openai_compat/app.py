@@ -14,6 +14,7 @@ from rest_framework.exceptions import APIException
 
 from agent_platform.api.errors import _to_api_exception  # the one problem mapping (status by error class)
 from agent_platform.service_errors import ServiceError
+from runs.streaming import StreamRevoked
 from surfaces import runs_bridge
 from surfaces.access import Caller, caller_for
 from surfaces.db import db_call
@@ -25,6 +26,7 @@ from surfaces.targets import Target, TargetRef, UnknownTarget, UnusableInput, me
 
 PREFIX = "/v1/"
 TERMINAL = frozenset({"run.succeeded", "run.failed", "run.cancelled", "run.timed_out"})
+REVOKED = OpenAIError(401, "The API key was revoked or expired during the request.", code="invalid_api_key")
 _SSE_HEADERS = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
                 (b"x-accel-buffering", b"no")]
 
@@ -131,14 +133,23 @@ async def _disconnected(receive) -> None:
 
 
 async def _wait_for_end(caller: Caller, run_id: str):
-    events = await runs_bridge.run_events(caller, run_id)
+    events = await _events(caller, run_id)
     try:
         async for event in events:
             if event is not None and event["type"] in TERMINAL:
                 break
+    except StreamRevoked:
+        raise REVOKED from None
     finally:
         await events.aclose()
     return await runs_bridge.finished_run(run_id)
+
+
+async def _events(caller: Caller, run_id: str):
+    try:
+        return await runs_bridge.run_events(caller, run_id)
+    except PermissionError:
+        raise REVOKED from None
 
 
 async def _complete(caller: Caller, run_id: str, request: ChatRequest, fingerprint: str, send) -> None:
@@ -151,7 +162,7 @@ async def _complete(caller: Caller, run_id: str, request: ChatRequest, fingerpri
 
 
 async def _stream(caller: Caller, run_id: str, request: ChatRequest, fingerprint: str, send) -> None:
-    events = await runs_bridge.run_events(caller, run_id)
+    events = await _events(caller, run_id)
     await send({"type": "http.response.start", "status": 200, "headers": _SSE_HEADERS + _run_header(run_id)})
 
     async def frame(body: dict | str) -> None:
@@ -159,7 +170,7 @@ async def _stream(caller: Caller, run_id: str, request: ChatRequest, fingerprint
         await send({"type": "http.response.body", "body": f"data: {data}\n\n".encode(), "more_body": True})
 
     await frame(out.chunk(run_id, request, fingerprint, delta={"role": "assistant", "content": ""}))
-    streamed = False
+    streamed, revoked = False, False
     try:
         async for event in events:
             if event is None:
@@ -169,10 +180,14 @@ async def _stream(caller: Caller, run_id: str, request: ChatRequest, fingerprint
                 streamed = True
             elif event["type"] in TERMINAL:
                 break
+    except StreamRevoked:
+        revoked = True
     finally:
         await events.aclose()
     run = await runs_bridge.finished_run(run_id)
     try:
+        if revoked:
+            raise REVOKED
         content = out.outcome(run, request)
     except OpenAIError as exc:
         await frame(exc.body())  # the openai clients raise an APIError on an `error` frame

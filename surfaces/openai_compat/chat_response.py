@@ -40,9 +40,7 @@ def outcome(run: Run, request: ChatRequest) -> str:
     if run.status != "succeeded":
         error = run.error or {}
         kind = str(error.get("type") or error.get("code") or run.status)
-        status, code = _RUN_ERRORS.get(kind, (504, "timeout") if run.status == "timed_out" else (502, kind))
-        if run.status == "cancelled":
-            status, code = _RUN_ERRORS["cancelled"]
+        status, code = _RUN_ERRORS.get(kind) or _RUN_ERRORS.get(run.status) or (502, kind)
         raise OpenAIError(status, f"The run {run.pk} {run.status}: {error.get('message') or kind}", code=code)
     content = content_of(run.output)
     if request.json_mode:

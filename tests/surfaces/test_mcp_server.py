@@ -84,3 +84,14 @@ def test_a_wrong_key_is_refused(base_url, surface_project):
 
     with pytest.raises(Exception):  # noqa: B017  (the client surfaces the 401 as its transport error)
         with_client(base_url, "ap_wrong", work)
+
+
+def test_a_failed_run_is_a_tool_error(base_url, surface_project, surface_key):
+    scripted_agent(surface_project, name="broken", script=[{"error": "model_bad_request", "message": "no such model"}])
+
+    async def work(client):
+        return await client.call_tool("agent_broken", {"message": "hi"})
+
+    result = with_client(base_url, surface_key, work)
+    assert result.is_error and "failed" in result.content[0].text
+    assert Run.objects.get(pk=result.meta["run_id"]).status == "failed"

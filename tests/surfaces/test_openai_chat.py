@@ -159,3 +159,18 @@ def test_models_list_only_this_projects_targets(base_url, surface_project, surfa
     assert "agent:mine" in ids and not any("theirs" in i for i in ids)
     unauthorised = httpx.get(f"{base_url}/v1/models", timeout=10)
     assert unauthorised.status_code == 401 and unauthorised.json()["error"]["type"] == "authentication_error"
+
+
+def test_a_failed_run_is_an_openai_error_streamed_or_not(base_url, surface_project, surface_key):
+    scripted_agent(surface_project, name="broken", script=[{"error": "model_bad_request", "message": "no such model"}])
+    api = client(base_url, surface_key)
+    ask = [{"role": "user", "content": "hi"}]
+    with pytest.raises(openai.InternalServerError) as failed:
+        api.chat.completions.create(model="agent:broken", messages=ask)
+    assert failed.value.status_code == 502 and failed.value.body["type"] == "api_error"
+    run = Run.objects.get(pk=failed.value.response.headers["x-run-id"])
+    assert run.status == "failed" and run.pk in failed.value.body["message"]
+    with pytest.raises(openai.APIError) as streamed:
+        for _ in api.chat.completions.create(model="agent:broken", messages=ask, stream=True):
+            pass
+    assert "failed" in streamed.value.message
