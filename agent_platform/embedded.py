@@ -206,7 +206,7 @@ def _require_password(pgdata: Path, run: Path, password: str) -> None:
         hba.write_text("# agent platform embedded: local socket only, password (scram-sha-256) for everyone\n"
                        "local all all scram-sha-256\n")
         conn.execute("SELECT pg_reload_conf()")
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # the reload is asynchronous: wait until a trusted login fails
         try:
             psycopg.connect(f"postgresql://postgres@/postgres?host={run}", connect_timeout=2).close()
