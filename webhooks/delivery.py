@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -58,8 +59,10 @@ def attempt(delivery: WebhookDelivery, *, retries_left: int = 0, next_interval: 
     body = delivery.payload.encode()
     headers = signed_headers(delivery, signing.signing_secret(project), body)
     _legacy_signature(delivery, body, headers)
-    number = WebhookDelivery.objects.filter(pk=delivery.pk).values_list("attempt_count", flat=True).first() + 1
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(attempt_count=F("attempt_count") + 1)
+    with transaction.atomic():  # a redelivery may run next to a pending retry: number them in turn
+        row = WebhookDelivery.objects.select_for_update().filter(pk=delivery.pk)
+        number = row.values_list("attempt_count", flat=True).get() + 1
+        row.update(attempt_count=F("attempt_count") + 1)
     started, clock = timezone.now(), time.monotonic()
     status_code, error, excerpt, code = None, "", "", "webhook_rejected"
     try:

@@ -20,7 +20,9 @@ def enqueue_delivery(delivery_id: str):
 
 def deliver(delivery_id: str) -> int:
     """One attempt; raising makes RQ retry it after the next backoff interval."""
-    delivery = WebhookDelivery.objects.select_related("project", "endpoint").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("project", "endpoint").filter(pk=delivery_id).first()
+    if delivery is None:  # its endpoint was deleted since: nothing left to send
+        return 0
     job = get_current_job()
     retries_left, interval = 0, None
     if job is not None and job.retries_left:

@@ -124,3 +124,13 @@ def test_unknown_delivery_and_unknown_fields_are_refused(api):
     assert api.post("/api/v1/webhooks/deliveries/msg_nope/redeliver").status_code == 404
     response = create(api, url="https://example.com/h", secret="x")
     assert response.status_code == 400 and "secret" in response.json()["errors"]
+
+
+def test_a_queued_delivery_of_a_deleted_endpoint_is_dropped(local_project, api, receiver, webhook_queue):
+    hook = create(api, url=receiver.url, event_types=["eval.completed"]).json()
+    [delivery] = notify_project_event(local_project, "eval.completed", {"eval": {"id": "evl_1"}})
+    assert api.delete(f"/api/v1/webhooks/{hook['id']}").status_code == 204
+    failed_before = webhook_queue.failed_job_registry.count
+    work_queue(webhook_queue)
+    assert receiver.received == [] and not WebhookDelivery.objects.filter(pk=delivery.pk).exists()
+    assert webhook_queue.count == 0 and webhook_queue.failed_job_registry.count == failed_before
