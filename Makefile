@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 REQS := requirements.txt requirements-dev.txt requirements-local.txt requirements-embed.txt
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo up down test test-external lint bench clean
+.PHONY: install demo up down test test-tools test-external lint bench clean
 
 install: $(STAMP)
 
@@ -27,12 +27,17 @@ down:
 	$(PY) -m agent_platform.serve down
 
 # Tests run on their own embedded services (var/test), apart from a running `make up`.
-test: install
+test: install test-tools
 	PLATFORM_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest -q -p no:cacheprovider
+
+# Test-only tool: Debian's headless Chromium for the console browser tests (never a browser download).
+test-tools:
+	@[ -x /usr/bin/chromium ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+	  || { echo "the console browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; }
 
 # The service-facing tests again, against the Redis server at REDIS_URL (CI: 127.0.0.1:6379).
 test-external: install
-	PLATFORM_VAR_DIR=$(CURDIR)/var/test REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(PY) -m pytest -q -p no:cacheprovider tests/platform tests/accounts tests/runs tests/e2e
+	PLATFORM_VAR_DIR=$(CURDIR)/var/test REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(PY) -m pytest -q -p no:cacheprovider -m "not slow" tests/platform tests/accounts tests/runs tests/e2e
 
 lint: install
 	$(PY) -m ruff check .
