@@ -18,6 +18,8 @@ from django.db import connections
 from django.db.models import Q
 from django.utils import timezone
 
+from agent_platform.api.input_boundary import InputRefused, check_json_value
+from runtime.errors import ToolInputInvalid
 from runtime.tools.kv import MAX_LIST_KEYS, KVItem
 from tools.models import KVEntry
 
@@ -45,6 +47,14 @@ def _releasing(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _storable(value: Any, field: str) -> None:
+    """PostgreSQL text/jsonb cannot hold NUL or lone surrogates: a typed input error, not a DataError."""
+    try:
+        check_json_value(value, field)
+    except InputRefused as refused:
+        raise ToolInputInvalid(str(refused.detail), field=field) from None
+
+
 def _live(namespace: str):
     return KVEntry.objects.filter(project_id=namespace).filter(
         Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
@@ -53,6 +63,7 @@ def _live(namespace: str):
 class PostgresKVStore:
     @_releasing
     def get(self, namespace: str, key: str) -> KVItem | None:
+        _storable(key, "key")
         entry = _live(namespace).filter(key=key).first()
         if entry is None:
             return None
@@ -60,6 +71,8 @@ class PostgresKVStore:
 
     @_releasing
     def set(self, namespace: str, key: str, value: Any, ttl_s: float | None = None) -> None:
+        _storable(key, "key")
+        _storable(value, "value")
         expires = timezone.now() + timedelta(seconds=ttl_s) if ttl_s else None
         KVEntry.objects.update_or_create(project_id=namespace, key=key,
                                          defaults={"value": value, "expires_at": expires,
@@ -67,11 +80,13 @@ class PostgresKVStore:
 
     @_releasing
     def delete(self, namespace: str, key: str) -> bool:
+        _storable(key, "key")
         existed = _live(namespace).filter(key=key).exists()
         KVEntry.objects.filter(project_id=namespace, key=key).delete()
         return existed
 
     @_releasing
     def list(self, namespace: str, prefix: str = "", limit: int = MAX_LIST_KEYS) -> list[str]:
+        _storable(prefix, "prefix")
         query = _live(namespace).filter(key__startswith=prefix).order_by("key")
         return list(query.values_list("key", flat=True)[:limit])

@@ -125,7 +125,13 @@ class SafeHttpClient:
     def _send_hop(self, client: httpx.Client, request: HttpRequest, target: PinnedTarget, policy: HttpPolicy,
                   end: float, cancel: CancelToken) -> HttpResponse | HttpRequest:
         remaining = max(end - time.monotonic(), 0.001)
-        pinned = _pinned_request(client, request, target, remaining)
+        try:
+            pinned = _pinned_request(client, request, target, remaining)
+        except httpx.InvalidURL as exc:  # e.g. a redirect to `http:127.0.0.1:18080/x`: not an HTTPError
+            raise ToolRefused(f"the URL for {target.hostname} is not valid", reason="invalid_url") from exc
+        except UnicodeEncodeError:  # header names/values go on the wire as ASCII/Latin-1 bytes
+            raise ToolRefused("a request header holds characters that cannot be sent (headers are ASCII; "
+                              "percent-encode or base64 the value)", reason="invalid_header") from None
         try:
             response = client.send(pinned, stream=True)
         except httpx.TimeoutException as exc:
@@ -133,6 +139,9 @@ class SafeHttpClient:
         except httpx.HTTPError as exc:
             raise ToolConnectionError(f"HTTP request to {target.hostname} failed: {type(exc).__name__}",
                                       host=target.hostname) from exc
+        except (httpx.InvalidURL, UnicodeEncodeError) as exc:
+            raise ToolRefused(f"the request to {target.hostname} cannot be sent: {type(exc).__name__}",
+                              reason="invalid_request") from None
         try:
             if request.follow_redirects and response.status_code in REDIRECT_STATUSES \
                     and "location" in response.headers:

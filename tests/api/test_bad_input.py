@@ -158,3 +158,14 @@ def test_multipart_without_boundary_is_a_problem(api):
     response = api.generic("POST", f"/api/v1/knowledge-bases/{kb['id']}/documents", b"",
                            content_type="multipart/form-data")
     assert_problem(response, 400)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key, value", [("a\u0000", 1), ("\ud800", 1), ("k", {"v": "\u0000"}), ("k", ["\udfff"])])
+def test_kv_store_refuses_unstorable_text_as_a_tool_input_error(project, key, value):
+    from runtime.errors import ToolInputInvalid
+    from tools.kv_store import PostgresKVStore
+
+    with pytest.raises(ToolInputInvalid) as info:
+        PostgresKVStore().set(str(project.pk), key, value)
+    assert info.value.code == "tool_input_invalid" and "psycopg" not in info.value.message
