@@ -8,10 +8,13 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up)
 
+from agent_platform.api.input_boundary import answer_oversized_header_lines  # noqa: E402
 from agent_platform.routing import websocket_urlpatterns  # noqa: E402
 from runs.api import sse  # noqa: E402
 from surfaces.mcp_server import app as mcp_server  # noqa: E402
 from surfaces.openai_compat import app as openai_compat  # noqa: E402
+
+answer_oversized_header_lines()  # 431 for a header line over Twisted's 16 KiB (not a silent close)
 
 
 async def http_application(scope, receive, send):

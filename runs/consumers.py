@@ -36,7 +36,9 @@ class RunEventsConsumer(AsyncWebsocketConsumer):
         status, events = (400, None) if after < 0 else await open_stream(raw, run_id, after,
                                                                           from_url=header_key is None)
         if events is None:
-            # 4401 / 4404 / 4400: close codes mirroring HTTP statuses
+            # 4401 / 4404 / 4400: close codes mirroring HTTP statuses. Accept first: a close before
+            # the accept is an HTTP 403 at the handshake, which browsers report without any code.
+            await self.accept()
             await self.close(code=4000 + status)
             return
         await self.accept()

@@ -154,3 +154,36 @@ class InputBoundaryMiddleware:
                 if reason:
                     return f"query.{_printable(name)}", reason
         return None
+
+
+_HEADER_TOO_LARGE = json.dumps({
+    "type": "https://agent-platform.dev/problems/request_header_fields_too_large",
+    "title": "Request header fields too large", "status": 431,
+    "detail": "A request header line is longer than the server accepts (16 KiB)."}).encode()
+
+
+def answer_oversized_header_lines() -> None:
+    """Make Daphne answer 431 problem+json for a header line over Twisted's limit.
+
+    Daphne serves HTTP with Twisted's `HTTPChannel`, a `LineReceiver` whose `MAX_LENGTH` (16 KiB)
+    bounds the request line and each header line; past it `lineLengthExceeded` just drops the
+    connection (the client sees no response at all). Daphne has no setting for this, so the
+    channel's handler is replaced here (called from agent_platform/asgi.py). Headers that are
+    each short but together over `totalHeadersSize` (16 KiB) or `maxHeaders` (500) already get
+    Twisted's own `400 Bad Request` and a close."""
+    try:
+        from twisted.web import http
+    except ImportError:  # not running under Daphne/Twisted
+        return
+    if getattr(http.HTTPChannel.lineLengthExceeded, "answers_431", False):
+        return
+
+    def line_length_exceeded(self, line):
+        self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                             b"Content-Type: application/problem+json\r\n"
+                             b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
+                             % (len(_HEADER_TOO_LARGE), _HEADER_TOO_LARGE))
+        self.loseConnection()
+
+    line_length_exceeded.answers_431 = True  # type: ignore[attr-defined]
+    http.HTTPChannel.lineLengthExceeded = line_length_exceeded
