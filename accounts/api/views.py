@@ -168,7 +168,7 @@ class ApiKeyDetail(ProjectAPIView):
     def get(self, request, key_id: str):
         return Response(s.ApiKeyOut(get_object_or_404(ApiKey, pk=key_id, project=request.project)).data)
 
-    @extend_schema(responses=s.ApiKeyOut)
+    @extend_schema(responses={200: s.ApiKeyOut}, description="Revoke the key; answers the revoked key (with `revoked_at`).")
     def delete(self, request, key_id: str):
         key = services.revoke_api_key(key=get_object_or_404(ApiKey, pk=key_id, project=request.project))
         return Response(s.ApiKeyOut(key).data)

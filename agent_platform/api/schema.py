@@ -1,8 +1,20 @@
 """OpenAPI additions: API-key auth, problem+json error responses on every operation, and the
-SSE stream endpoint (a plain async view DRF does not see)."""
+SSE stream endpoint (a plain async view DRF does not see).
+
+The document is made to say what the API does (issue 15, item 13), in this one hook:
+- every list operation answers a page `{data: [...], next_cursor}` (the views all paginate,
+  `agent_platform/api/pagination.py`), so an array documented as a 200 body is wrapped once here;
+- request bodies of strict serializers (which refuse unknown fields) say `additionalProperties: false`;
+- creates (POST) document the 409 of a state or Idempotency-Key conflict;
+- a `oneOf` with no discriminator becomes `anyOf` (its alternatives overlap: an empty page).
+Checked by tests/api/test_schemathesis.py (responses conform, statuses documented, no 5xx).
+"""
 from __future__ import annotations
 
+import inspect
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import ResolvedComponent
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -17,6 +29,8 @@ PROBLEM_SCHEMA = {
     },
     "required": ["type", "title", "status", "detail"],
 }
+CONFLICT_DESCRIPTION = ("Conflict: the object's state does not allow this, the name is taken, or the "
+                        "Idempotency-Key is in use by a request still in flight")
 ERROR_STATUSES = {"400": "Invalid request", "401": "Missing, invalid, expired or revoked API key",
                   "403": "The key's role does not allow this", "404": "Not found (or another project's)"}
 
@@ -65,4 +79,57 @@ def add_problem_responses(result, generator, request, public):
             if method in ("post", "patch", "put"):
                 operation["responses"].setdefault("422", {"description": "Unprocessable (e.g. input schema)",
                                                           "content": problem_ref})
+            if method == "post":
+                operation["responses"].setdefault("409", {"description": CONFLICT_DESCRIPTION,
+                                                          "content": problem_ref})
+            if method == "get":
+                _document_page(operation)
+    _refuse_unknown_fields(result, generator)
+    _overlapping_alternatives(result)
     return result
+
+
+def _overlapping_alternatives(result: dict) -> None:
+    """A `oneOf` without a discriminator (a polymorphic body such as TraceListPage: a page of traces
+    or of spans) must match exactly one alternative, and an empty page matches both: `anyOf`."""
+    for schema in result.get("components", {}).get("schemas", {}).values():
+        if "oneOf" in schema and "discriminator" not in schema:
+            schema["anyOf"] = schema.pop("oneOf")
+
+
+def page_schema(items: dict) -> dict:
+    """The body of a list operation: one page and the cursor of the next."""
+    return {"type": "object", "properties": {
+        "data": items,
+        "next_cursor": {"type": "string", "nullable": True,
+                        "description": "pass as `?cursor=` for the next page; null on the last page"}},
+        "required": ["data", "next_cursor"]}
+
+
+def _document_page(operation: dict) -> None:
+    ok = operation["responses"].get("200", {})
+    media = (ok.get("content") or {}).get("application/json")
+    if media and media.get("schema", {}).get("type") == "array":
+        media["schema"] = page_schema(media["schema"])
+
+
+def _refuse_unknown_fields(result: dict, generator) -> None:
+    """`additionalProperties: false` on the request component of every strict serializer."""
+    from agent_platform.api.serializers import StrictModelSerializer, StrictSerializer
+
+    schemas = result.get("components", {}).get("schemas", {})
+    for (name, kind), component in getattr(generator.registry, "_components", {}).items():
+        if kind != ResolvedComponent.SCHEMA or name not in schemas:
+            continue
+        serializer = component.object
+        serializer_class = serializer if inspect.isclass(serializer) else type(serializer)
+        schema = schemas[name]
+        if (inspect.isclass(serializer_class) and issubclass(serializer_class, (StrictSerializer, StrictModelSerializer))
+                and schema.get("type") == "object" and "additionalProperties" not in schema
+                and not _is_response_only(name, schemas)):
+            schema["additionalProperties"] = False
+
+
+def _is_response_only(name: str, schemas: dict) -> bool:
+    """With COMPONENT_SPLIT_REQUEST a serializer used both ways has `X` (response) and `XRequest`."""
+    return f"{name}Request" in schemas

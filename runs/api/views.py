@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 
 from agent_platform.api.errors import FieldError
@@ -112,7 +113,9 @@ class TraceList(ProjectAPIView):
 
 
 class TraceDetail(ProjectAPIView):
-    @extend_schema(operation_id="traces_retrieve", responses=s.SpanOut(many=True))
+    @extend_schema(operation_id="traces_retrieve", responses=inline_serializer("TraceOut", {
+        "run_id": serializers.CharField(), "status": serializers.CharField(), "spans": s.SpanOut(many=True),
+        "totals": s.UsageOut()}))
     def get(self, request, trace_id: str):
         """A run's whole trace: every span (parent links form the tree) and totals."""
         run = selectors.get_run(request.project, trace_id)
