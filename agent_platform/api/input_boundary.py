@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.settings import api_settings
 from rest_framework.utils import json as drf_json
 
@@ -187,3 +187,18 @@ def answer_oversized_header_lines() -> None:
 
     line_length_exceeded.answers_431 = True  # type: ignore[attr-defined]
     http.HTTPChannel.lineLengthExceeded = line_length_exceeded
+
+
+class BoundedMultiPartParser(MultiPartParser):
+    """DRF's MultiPartParser behind the same rules for its form fields and file names."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        for name, values in parsed.data.lists():
+            check_json_value(name, "body")
+            for value in values:
+                check_json_value(value, f"body.{_printable(name)}")
+        for name, files in parsed.files.lists():
+            for upload in files:
+                check_json_value(upload.name or "", f"body.{_printable(name)}.filename")
+        return parsed

@@ -8,12 +8,12 @@ from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from agent_platform.api.errors import FieldError, NotFound
 from agent_platform.api.idempotency import idempotent
+from agent_platform.api.input_boundary import BoundedJSONParser, BoundedMultiPartParser
 from agent_platform.api.serializers import validated
 from agent_platform.api.views import ProjectAPIView
 from agent_platform.definitions import selectors as definition_selectors
@@ -78,7 +78,7 @@ def _form_data(request) -> dict:
 
 
 class DatasetList(ProjectAPIView):
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, BoundedMultiPartParser]
 
     @extend_schema(responses=s.DatasetDetailOut(many=True), operation_id="datasets_list")
     def get(self, request):
@@ -102,7 +102,7 @@ class DatasetList(ProjectAPIView):
 
 
 class DatasetItems(ProjectAPIView):
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, BoundedMultiPartParser]
 
     @extend_schema(request={"application/json": s.DatasetItemsIn, "multipart/form-data": s.DatasetItemsIn},
                    responses={201: DATASET_API.serializers.version_out, 200: DATASET_API.serializers.version_out},

@@ -1,16 +1,13 @@
 """Knowledge bases, documents and queries over HTTP: translate and delegate to services."""
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from agent_platform.api.errors import ApiError, FieldError
 from agent_platform.api.idempotency import idempotent
-from agent_platform.api.input_boundary import BoundedJSONParser
+from agent_platform.api.input_boundary import BoundedJSONParser, BoundedMultiPartParser, load_bounded_json
 from agent_platform.api.serializers import validated
 from agent_platform.api.views import ProjectAPIView
 from rag import retrieval, selectors, services
@@ -69,7 +66,7 @@ class KnowledgeBaseDetail(ProjectAPIView):
 
 
 class DocumentList(ProjectAPIView):
-    parser_classes = [BoundedJSONParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, BoundedMultiPartParser]
 
     @extend_schema(responses=s.DocumentOut(many=True))
     def get(self, request, kb_id: str):
@@ -117,7 +114,7 @@ def _metadata(raw: str | None) -> dict:
     if raw in (None, ""):
         return {}
     try:
-        value = json.loads(raw)
+        value = load_bounded_json(raw, "metadata")
     except ValueError:
         raise FieldError("metadata", "must be a JSON object") from None
     if not isinstance(value, dict):

@@ -169,3 +169,18 @@ def test_kv_store_refuses_unstorable_text_as_a_tool_input_error(project, key, va
     with pytest.raises(ToolInputInvalid) as info:
         PostgresKVStore().set(str(project.pk), key, value)
     assert info.value.code == "tool_input_invalid" and "psycopg" not in info.value.message
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fields, field", [
+    ({"name": "a\u0000b"}, "body.name"),
+    ({"metadata": '{"k": "v\\u0000"}'}, "metadata.k"),
+    ({"metadata": "[" * 200 + "]" * 200}, "metadata"),
+])
+def test_multipart_document_fields_with_nul_or_deep_json_are_refused(api, fields, field):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    kb = api.post("/api/v1/knowledge-bases", {"name": "docs"}, format="json").json()
+    response = api.post(f"/api/v1/knowledge-bases/{kb['id']}/documents",
+                        {"file": SimpleUploadedFile("a.txt", b"hello"), **fields}, format="multipart")
+    assert_problem(response, 400, field)
