@@ -5,6 +5,9 @@ the form and shows the service's field errors next to the fields.
 """
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
@@ -88,4 +91,14 @@ def playground_view(model_admin, request: HttpRequest, object_id: str) -> HttpRe
     elif form.is_bound:
         status = 400
     return _page(model_admin, request, "admin/rag/knowledgebase/playground.html", status=status, kb=kb, form=form,
-                 hits=hits, title=f"Query {kb.name}")
+                 hits=None if hits is None else [hit_row(hit) for hit in hits], title=f"Query {kb.name}")
+
+
+def metadata_items(metadata: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """Metadata as (key, value) pairs for display: strings as they are, anything else as JSON."""
+    return [(str(key), value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+            for key, value in sorted((metadata or {}).items())]
+
+
+def hit_row(hit) -> dict[str, Any]:
+    return {"hit": hit, "metadata": metadata_items(hit.metadata)}
