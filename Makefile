@@ -27,8 +27,10 @@ down:
 	$(PY) -m agent_platform.serve down
 
 # Tests run on their own embedded services (var/test), apart from a running `make up`.
+# The chaos test (kill -9 of PostgreSQL and Redis) runs in a pytest process of its own.
 test: install test-tools
-	PLATFORM_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest -q -p no:cacheprovider
+	PLATFORM_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest -q -p no:cacheprovider -m "not chaos"
+	PLATFORM_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest -q -p no:cacheprovider -m chaos
 
 # Test-only tool: Debian's headless Chromium for the console browser tests (never a browser download).
 test-tools:

@@ -26,7 +26,8 @@ import pytest
 from agent_platform import embedded
 from tests.e2e.servers import ROOT, Process, free_port, wait_until
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+# `chaos`: run in a pytest process of its own (`make test` does), apart from the rest of the suite.
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.chaos]
 RUNS = 50
 TOOL_DELAY_S = 0.6
 

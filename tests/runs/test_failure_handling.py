@@ -6,6 +6,7 @@ import django_rq
 import psycopg
 import pytest
 from django.db import connection
+from rq.registry import StartedJobRegistry
 
 from agent_platform.outages import is_dependency_outage
 from runs import leases, queue, recovery
@@ -46,7 +47,17 @@ def _steal_lease(run: Run, owner: str) -> None:
                        "lease_expires_at = now() - interval '1 second' WHERE id = %s", [owner, run.pk])
 
 
+def _forget_other_jobs() -> None:
+    """Jobs that earlier tests' killed workers left in this Redis db are not this test's."""
+    runs_queue = django_rq.get_queue("runs")
+    runs_queue.empty()
+    started = StartedJobRegistry("runs", connection=runs_queue.connection)
+    for job_id in started.get_job_ids():
+        started.remove(job_id, delete_job=True)
+
+
 def test_a_queued_run_whose_job_was_lost_is_re_enqueued(project):
+    _forget_other_jobs()
     run = _run(project)
     assert queue.runs_with_live_jobs() == {run.pk}
     django_rq.get_queue("runs").empty()  # the enqueue was lost (a Redis restart, a crash after commit)
@@ -59,6 +70,7 @@ def test_a_queued_run_whose_job_was_lost_is_re_enqueued(project):
 
 
 def test_a_run_whose_worker_died_is_handed_back_atomically_and_resumed(project):
+    _forget_other_jobs()
     run = _run(project)
     django_rq.get_queue("runs").empty()
     _steal_lease(run, "dead-worker/1")

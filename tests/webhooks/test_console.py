@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin.utils import quote
 
 from tests.admin.conftest import console_client, staff_user
 from tests.webhooks.conftest import work_queue
@@ -42,7 +43,7 @@ def test_the_delivery_log_shows_attempts_and_redelivers(local_project, receiver,
     receiver.wait_for(1)
     client = console_client(staff_user("ada", project=local_project, role="admin"))
 
-    page = client.get(f"{DELIVERIES}{delivery.pk}/change/").content.decode()
+    page = client.get(f"{DELIVERIES}{quote(delivery.pk)}/change/").content.decode()
     assert "evl_1" in page and "204" in page  # the frozen payload and the attempt
     assert delivery.pk in client.get(DELIVERIES).content.decode()
 
@@ -58,4 +59,4 @@ def test_other_projects_deliveries_are_not_visible(project, other_project):
     [delivery] = notify_project_event(other_project, "eval.completed", {"eval": {"id": "evl_1"}}, extra_url="https://example.com/h")
     client = console_client(staff_user("ada", project=project, role="admin"))
     assert delivery.pk not in client.get(DELIVERIES).content.decode()
-    assert client.get(f"{DELIVERIES}{delivery.pk}/change/").status_code in (302, 404)
+    assert client.get(f"{DELIVERIES}{quote(delivery.pk)}/change/").status_code in (302, 404)
