@@ -1,26 +1,13 @@
 """Fixtures for the tenant-isolation tests: local HTTP servers posing as providers and targets."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.conftest import client_for, make_key
-from tests.runtime.tools.local_server import LocalServer, json_answer
 
-
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    srv = LocalServer().start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def other_server() -> Iterator[LocalServer]:
-    srv = LocalServer().start()
-    yield srv
-    srv.stop()
+# The same two local servers the runtime tool tests use.
+from tests.runtime.tools.conftest import other_server, server  # noqa: E402, F401
+from tests.runtime.tools.local_server import json_answer
 
 
 @pytest.fixture
