@@ -6,6 +6,7 @@ import django_rq
 import psycopg
 import pytest
 from django.db import connection
+from rq.job import Job
 from rq.registry import StartedJobRegistry
 
 from agent_platform.outages import is_dependency_outage
@@ -51,9 +52,12 @@ def _forget_other_jobs() -> None:
     """Jobs that earlier tests' killed workers left in this Redis db are not this test's."""
     runs_queue = django_rq.get_queue("runs")
     runs_queue.empty()
-    started = StartedJobRegistry("runs", connection=runs_queue.connection)
-    for job_id in started.get_job_ids():
-        started.remove(job_id, delete_job=True)
+    connection = runs_queue.connection
+    started = StartedJobRegistry("runs", connection=connection)
+    # rq 3's StartedJobRegistry has no remove(): drop the job hashes, then the registry itself.
+    for job_id in started.get_job_ids(cleanup=False):
+        connection.delete(Job.key_for(job_id))
+    connection.delete(started.key)
 
 
 def test_a_queued_run_whose_job_was_lost_is_re_enqueued(project):
