@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 from agent_platform import embedded
+from agent_platform.metrics import multiproc as metrics_multiproc
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = os.environ.get("PLATFORM_HOST", "127.0.0.1")
@@ -84,6 +85,8 @@ def up() -> int:
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True)
     subprocess.run([python, "-m", "agent_platform.static_files"], cwd=ROOT, check=True)  # collectstatic if changed
+    if not any(_running(name) for name in ("daphne", "supervisor", "scheduler")):  # metrics start from zero
+        metrics_multiproc.reset(embedded.var_dir())
     if not _running("daphne"):
         _spawn("daphne", [python, "-m", "daphne", "-b", HOST, "-p", str(PORT), "agent_platform.asgi:application"])
     if not _running("supervisor"):  # starts WORKERS workers and restarts any that dies

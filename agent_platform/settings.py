@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from agent_platform import config, embedded
+from agent_platform.metrics import multiproc as metrics_multiproc
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = embedded.var_dir()
@@ -60,6 +61,8 @@ INSTALLED_APPS = [
     "runs",
     "evals",
     "webhooks",
+    "dashboards",
+    "agent_platform.metrics",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +166,14 @@ PLATFORM_HOST = os.environ.get("PLATFORM_HOST", "127.0.0.1")
 PLATFORM_PORT = int(os.environ.get("PLATFORM_PORT", "8000"))
 
 OTEL_EXPORTER_OTLP_ENDPOINT = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+# Metrics (agent_platform/metrics, docs/observability.md#metrics): every process of this host writes its
+# samples under PROMETHEUS_MULTIPROC_DIR (set here, before prometheus_client is imported); /metrics
+# answers only with `Authorization: Bearer $PLATFORM_METRICS_TOKEN`; label combinations per family are capped.
+PROMETHEUS_MULTIPROC_DIR = metrics_multiproc.prepare(VAR_DIR)
+PLATFORM_METRICS_TOKEN = os.environ.get("PLATFORM_METRICS_TOKEN", "")
+PLATFORM_METRICS_MAX_SERIES = int(os.environ.get("PLATFORM_METRICS_MAX_SERIES", "2000"))
+# Dashboards (dashboards/rollups.py): how late after its finish a run may commit and still be rolled up.
+PLATFORM_ROLLUP_GRACE_S = float(os.environ.get("PLATFORM_ROLLUP_GRACE_S", "300"))
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "")
 

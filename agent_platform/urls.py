@@ -3,6 +3,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from agent_platform import health
+from agent_platform.metrics.exposition import metrics
+from dashboards.views import admin_home
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -22,7 +24,10 @@ api_v1 = [
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),  # Prometheus, behind PLATFORM_METRICS_TOKEN (not in the OpenAPI)
     path("api/v1/", include(api_v1)),
+    path("admin/dashboards/", include("dashboards.urls")),
+    path("admin/", admin.site.admin_view(admin_home), name="admin-home"),  # the admin index with the overview
     path("admin/", admin.site.urls),
 ]
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from agent_platform.metrics import recorders as run_metrics
 from runs.models import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, TERMINAL, TIMED_OUT, WAITING
 
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {
@@ -68,6 +69,8 @@ def transition(cursor, run_id: str, to: str, *, owner: str | None = None, lease_
         "SELECT %(run_id)s, moved.last_seq, %(etype)s, %(ets)s, '', '', %(edata)s, %(estep)s, 0 FROM moved) "
         "SELECT last_seq FROM moved", params)
     row = cursor.fetchone()
+    if row and to in TERMINAL:
+        run_metrics.run_finished(cursor, run_id, to)
     return row[0] if row else False
 
 
@@ -102,4 +105,6 @@ def claim_and_start(cursor, run_id: str, *, owner: str, worker: str, lease_s: fl
     cursor.execute(_CLAIM_SQL, {"run": run_id, "owner": owner, "lease": lease_s, "now": now, "worker": worker,
                                 "allowed": list(ALLOWED_FROM[RUNNING])})
     row = cursor.fetchone()
+    if row:
+        run_metrics.run_claimed(cursor, run_id, first_start=row[1])
     return (row[0], row[1], row[2], now) if row else None

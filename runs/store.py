@@ -144,6 +144,9 @@ class RunStore:
             error=redactor.redact_data(span.error, self._extra_secrets) if span.error else None)
         with self._lock:
             self._spans.append(pending)
+        from agent_platform.metrics.recorders import span_ended  # model/tool/retrieval metrics
+
+        span_ended(self.run_id, pending)
 
     # --- ToolCallLedger ---------------------------------------------------------------------------
     def get_result(self, key: str) -> dict[str, Any] | None:
