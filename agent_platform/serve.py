@@ -1,4 +1,4 @@
-"""`make up` / `make down`: run Daphne (HTTP + websockets) and RQ workers in the background.
+"""`make up` / `make down`: run Daphne (HTTP + websockets), RQ workers and the scheduler in the background.
 
 The workers run under a supervisor (`runs.supervisor`) that restarts one that dies.
 
@@ -92,6 +92,8 @@ def up() -> int:
     if not _running("supervisor"):  # starts WORKERS workers and restarts any that dies
         _spawn("supervisor", [python, "-m", "runs.supervisor", "--workers", str(WORKERS),
                               "--log-dir", str(embedded.var_dir() / "log"), "--pid-dir", str(_pid_dir())])
+    if not _running("scheduler"):  # periodic jobs (agent_platform/scheduler/jobs.py); one leader at a time
+        _spawn("scheduler", [python, "-m", "agent_platform.scheduler"])
     wait_ready(f"http://{HOST}:{PORT}/readyz")
     print(f"ready at http://{HOST}:{PORT}/ in {time.monotonic() - started:.2f} s "
           f"(admin: http://{HOST}:{PORT}/admin/, API docs: http://{HOST}:{PORT}/api/v1/docs/)")

