@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 REQS := requirements.txt requirements-dev.txt requirements-local.txt requirements-embed.txt
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo up down test test-tools test-external lint bench clean
+.PHONY: install demo up down test test-tools test-external test-sdk lint bench clean
 
 install: $(STAMP)
 
@@ -40,6 +40,21 @@ test-tools:
 # The service-facing tests again, against the Redis server at REDIS_URL (CI: 127.0.0.1:6379).
 test-external: install
 	PLATFORM_VAR_DIR=$(CURDIR)/var/test REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(PY) -m pytest -q -p no:cacheprovider -m "not slow" tests/platform tests/accounts tests/runs tests/e2e
+
+# The SDK suites against a live server (sdk/testing/live_server.py: Daphne + workers on var/sdk-test).
+# The Python SDK is installed from its folder into a fresh venv that has only it and its test deps.
+SDK_VAR := $(CURDIR)/var/sdk-test
+SDK_VENV := $(CURDIR)/var/sdk-venv
+SDK_PORT ?= 18765
+test-sdk: install
+	rm -rf $(SDK_VENV)
+	$(PYTHON) -m venv $(SDK_VENV)
+	$(SDK_VENV)/bin/python -m pip install -q "./sdk/python[test]"
+	set -e; trap '$(PY) sdk/testing/live_server.py stop --var-dir $(SDK_VAR) >/dev/null 2>&1 || true' EXIT; \
+	  $(PY) sdk/testing/live_server.py start --var-dir $(SDK_VAR) --port $(SDK_PORT) --env-file $(SDK_VAR)/sdk.env; \
+	  (cd sdk/python && AGENT_PLATFORM_ENV_FILE=$(SDK_VAR)/sdk.env $(SDK_VENV)/bin/python -m pytest -q -p no:cacheprovider tests); \
+	  : "JS SDK suite (sdk/js) below this line, with AGENT_PLATFORM_ENV_FILE=$(SDK_VAR)/sdk.env"; \
+	  : "end of the SDK suites"
 
 lint: install
 	$(PY) -m ruff check .

@@ -1,0 +1,1 @@
+"""The API's resources, one module each (agents, workflows, runs, tools, ...)."""

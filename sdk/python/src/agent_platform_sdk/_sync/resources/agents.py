@@ -1,0 +1,45 @@
+# Generated from the _async/ twin by scripts/unasync.py: edit that file, not this one.
+"""`client.agents`: agents, their immutable versions, and promotion to environments."""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from agent_platform_sdk._sync.resources.definitions import DefinitionResource, Timeout
+from agent_platform_sdk._types import NOT_GIVEN, NotGiven, strip_not_given
+from agent_platform_sdk.models import (
+    Agent,
+    AgentCreate,
+    AgentUpdate,
+    AgentVersion,
+    AgentVersionCreate,
+    PromoteRequest,
+    Promotion,
+)
+
+
+class Agents(DefinitionResource[Agent, AgentVersion, Promotion]):
+    _prefix = "/agents"
+    _model = Agent
+    _version_model = AgentVersion
+    _promotion_model = Promotion
+    _create_model = AgentCreate
+    _update_model = AgentUpdate
+    _promote_model = PromoteRequest
+
+    def create_version(self, agent_id: str, *, model: str, instructions: str | NotGiven = NOT_GIVEN,
+                             model_settings: Dict[str, Any] | NotGiven = NOT_GIVEN,
+                             tools: List[Any] | NotGiven = NOT_GIVEN,
+                             knowledge: List[Any] | NotGiven = NOT_GIVEN,
+                             input_schema: Dict[str, Any] | NotGiven = NOT_GIVEN,
+                             output_schema: Dict[str, Any] | NotGiven = NOT_GIVEN,
+                             guardrails: List[Any] | NotGiven = NOT_GIVEN,
+                             limits: Dict[str, Any] | NotGiven = NOT_GIVEN,
+                             fallbacks: List[Any] | NotGiven = NOT_GIVEN,
+                             cache: bool | NotGiven = NOT_GIVEN,
+                             idempotency_key: str | None = None, timeout: Timeout = NOT_GIVEN) -> AgentVersion:
+        """A new immutable version (the same body as the latest answers that version, 200)."""
+        body = AgentVersionCreate(**strip_not_given({
+            "model": model, "instructions": instructions, "model_settings": model_settings, "tools": tools,
+            "knowledge": knowledge, "input_schema": input_schema, "output_schema": output_schema,
+            "guardrails": guardrails, "limits": limits, "fallbacks": fallbacks, "cache": cache})).payload()
+        return self._create_version(agent_id, body, idempotency_key, timeout)

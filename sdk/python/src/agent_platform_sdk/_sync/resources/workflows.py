@@ -1,0 +1,36 @@
+# Generated from the _async/ twin by scripts/unasync.py: edit that file, not this one.
+"""`client.workflows`: workflow definitions, their immutable versions (graphs), and promotion."""
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from agent_platform_sdk._sync.resources.definitions import DefinitionResource, Timeout
+from agent_platform_sdk._types import NOT_GIVEN, NotGiven, strip_not_given
+from agent_platform_sdk.models import (
+    Workflow,
+    WorkflowCreate,
+    WorkflowPromoteRequest,
+    WorkflowPromotion,
+    WorkflowUpdate,
+    WorkflowVersion,
+    WorkflowVersionCreate,
+)
+
+
+class Workflows(DefinitionResource[Workflow, WorkflowVersion, WorkflowPromotion]):
+    _prefix = "/workflows"
+    _model = Workflow
+    _version_model = WorkflowVersion
+    _promotion_model = WorkflowPromotion
+    _create_model = WorkflowCreate
+    _update_model = WorkflowUpdate
+    _promote_model = WorkflowPromoteRequest
+
+    def create_version(self, workflow_id: str, *, graph: Dict[str, Any],
+                             input_schema: Dict[str, Any] | NotGiven = NOT_GIVEN,
+                             limits: Dict[str, Any] | NotGiven = NOT_GIVEN,
+                             idempotency_key: str | None = None, timeout: Timeout = NOT_GIVEN) -> WorkflowVersion:
+        """A new immutable version: `graph` is `{nodes: [...], edges: [...]}` (docs/workflows.md)."""
+        body = WorkflowVersionCreate(**strip_not_given({"graph": graph, "input_schema": input_schema,
+                                                        "limits": limits})).payload()
+        return self._create_version(workflow_id, body, idempotency_key, timeout)
