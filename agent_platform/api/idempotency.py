@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
 
 from accounts.models import IdempotencyRecord
 from agent_platform.api.errors import Conflict, FieldError, Unprocessable
@@ -62,8 +63,9 @@ def idempotent(request, scope: str, create: Callable[[], Response],
         record.delete()
         raise
     if response.status_code < 300:
-        IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=response.status_code,
-            response=stored(response.data) if stored else response.data)
+        # Stored as the renderer would send it (a view may answer datetimes, not strings).
+        kept = json.loads(json.dumps(stored(response.data) if stored else response.data, cls=JSONEncoder))
+        IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=response.status_code, response=kept)
     else:
         record.delete()
     return response
