@@ -19,4 +19,5 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
+    Job("dashboard-rollups", 60, "dashboards.tasks.rollup_runs_job"),  # dashboards/rollups.py
 )

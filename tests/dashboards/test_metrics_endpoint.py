@@ -117,3 +117,25 @@ def test_label_values_are_bounded_per_family(settings):
     assert first["target"] == "a"
     assert third == {"project": "p", "target": "_other", "tool": "_other"}
     assert labels.bounded(family, {"project": "p", "target": "a", "tool": "t1"}) == first  # known series stay
+
+
+def test_retrieval_spans_are_timed_per_knowledge_base(client, token, project):
+    from runs.models import Run
+    from runs.store import RunStore
+    from runtime.events import traced
+
+    agent, version = scripted_agent(project, name="reader")
+    run = Run.objects.create(project=project, kind="agent", agent=agent, agent_version=version, environment="prod")
+    labels = {"project": project.slug, "target": "reader", "version": "1", "environment": "prod",
+              "knowledge_base": "handbook"}
+    before = scrape(client)
+    store = RunStore(run.pk)
+    with traced(store, "retrieval", "retrieval handbook", attributes={"knowledge_base": "handbook"}):
+        pass
+    with pytest.raises(TimeoutError), traced(store, "retrieval", "retrieval handbook",
+                                            attributes={"knowledge_base": "handbook"}):
+        raise TimeoutError("index busy")
+    after = scrape(client)
+    name = "platform_retrieval_duration_seconds_count"
+    assert value(after, name, **labels, status="ok") - value(before, name, **labels, status="ok") == 1
+    assert value(after, name, **labels, status="error") - value(before, name, **labels, status="error") == 1
