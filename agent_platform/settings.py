@@ -174,6 +174,10 @@ PLATFORM_METRICS_TOKEN = os.environ.get("PLATFORM_METRICS_TOKEN", "")
 PLATFORM_METRICS_MAX_SERIES = int(os.environ.get("PLATFORM_METRICS_MAX_SERIES", "2000"))
 # Dashboards (dashboards/rollups.py): how late after its finish a run may commit and still be rolled up.
 PLATFORM_ROLLUP_GRACE_S = float(os.environ.get("PLATFORM_ROLLUP_GRACE_S", "300"))
+# Run traces (runs/otel_export.py): message content (model output, tool arguments and results,
+# retrieval queries) goes out only when opted in, with the values of the OTel GenAI instrumentations.
+OTEL_GENAI_CAPTURE_CONTENT = os.environ.get("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "").strip().lower() in (
+    "true", "1", "span_only", "span_and_event")
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "")
 

@@ -13,6 +13,7 @@ import redis
 from rq.registry import StartedJobRegistry
 
 from agent_platform.redis_client import redis_client
+from runs import otel_export
 
 logger = logging.getLogger(__name__)
 JOB = "runs.tasks.execute_run"
@@ -37,7 +38,8 @@ def enqueue_run(run_id: str) -> bool:
     # kill the worker's main thread.
     try:
         django_rq.get_queue(QUEUE, connection=redis_client()).enqueue(
-            JOB, run_id, job_id=job_id(run_id), job_timeout=-1, result_ttl=0, failure_ttl=86_400)
+            JOB, run_id, job_id=job_id(run_id), job_timeout=-1, result_ttl=0, failure_ttl=86_400,
+            meta=otel_export.trace_carrier())  # the request's trace context: the run's spans join its trace
     except (redis.ConnectionError, redis.TimeoutError) as exc:
         logger.warning("run %s not enqueued (%s: %s); the sweeper will enqueue it", run_id, type(exc).__name__, exc)
         return False

@@ -21,7 +21,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from runs import event_log, pubsub
+from runs import event_log, otel_export, pubsub
 from runs.db import writer
 from runs.event_log import PendingEvent, PendingSpan
 from runtime.events import Span
@@ -64,6 +64,7 @@ class RunStore:
                 "WHERE r.run_id = %(run)s AND r.type = 'run.resumed')) FROM cp", {"run": run_id})
             self._idx, self._step, self._skip = cur.fetchone()
         self._ordinal = 0
+        self.otel = otel_export.trace_for(run_id)  # this execution's OTLP export (None: off)
 
     # --- EventSink ---------------------------------------------------------------------------
     def emit(self, type: str, data: dict[str, Any], *, node_id: str | None = None,
@@ -74,6 +75,8 @@ class RunStore:
             if ordinal < self._skip:
                 return  # delivered before a worker died mid-interval
             clean = redactor.redact_data(data, self._extra_secrets)
+            if self.otel is not None:
+                self.otel.event(type, clean, span_id)
             self._note_buffering()
             self._events.append(PendingEvent(type, _now(), clean, node_id or "", span_id or "", self._step,
                                              ordinal))
@@ -195,6 +198,8 @@ class RunStore:
             moved = lifecycle.transition(cur, self.run_id, to, owner=self.owner, event=event, **fields)
         if moved and event:
             pubsub.publish(self.run_id, [event_log.event_dict(self.run_id, moved, event)])
+        if moved and self.otel is not None:
+            self.otel.transitioned(to, event.data if event else {})
         return bool(moved)
 
     # --- writing ---------------------------------------------------------------------------------
@@ -204,6 +209,8 @@ class RunStore:
         self._events, self._spans, self._checkpoints = [], [], []
         with writer() as cur:
             base = event_log.append(cur, self.run_id, events, checkpoints=checkpoints, spans=spans, owner=self.owner)
+        if spans and self.otel is not None:
+            self.otel.spans_written(spans)  # exported once stored, as stored (redacted)
         if events:
             pubsub.publish(self.run_id, [event_log.event_dict(self.run_id, base + i + 1, e)
                                          for i, e in enumerate(events)])

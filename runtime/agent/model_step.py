@@ -141,6 +141,7 @@ class ModelCaller:
             span.input_tokens, span.output_tokens, span.cost_usd = (
                 response.usage.input_tokens, response.usage.output_tokens, cost)
             span.attributes["finish_reason"] = response.finish_reason
+            span.attributes["response_model"] = response.model  # gen_ai.response.model
             emit("model.completed", _completed_data(ref, response, cost, latency_ms, False),
                  node_id=node_id, span_id=span_id)
             return response

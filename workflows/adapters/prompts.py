@@ -70,6 +70,7 @@ def _traced_attempt(ctx: ServiceContext, cost: Callable[..., float]):
             span.input_tokens, span.output_tokens = response.usage.input_tokens, response.usage.output_tokens
             span.cost_usd = cost(ref, response.usage)
             span.attributes["finish_reason"] = response.finish_reason
+            span.attributes["response_model"] = response.model  # gen_ai.response.model
             if ctx.sink is not None:
                 ctx.sink.emit("model.completed", {
                     "model": ref, "text": response.text, "finish_reason": response.finish_reason,
