@@ -224,6 +224,7 @@ class Coordinator:
                                                     completed_at=timezone.now())
 
     def _execute_or_wait(self, run_id: str) -> None:
+        from runs import otel_export
         from runs.executor import execute_run
         from runs.models import Run
 
@@ -239,7 +240,8 @@ class Coordinator:
                 if not run.is_terminal:
                     run_services.cancel_run(run=run)
             if status == "queued":
-                execute_run(run_id, worker_name=self.worker_name)
+                with otel_export.execution(run_id, None):  # its OTLP spans, when exported: a trace of its own
+                    execute_run(run_id, worker_name=self.worker_name)
                 continue
             # Another worker holds it (or it waits for a person): follow it until it ends.
             if deadline is None:

@@ -24,6 +24,7 @@ from accounts import services as account_services
 from rag.embedders import register_embedder, unregister_embedder
 from runs import otel_export, tasks
 from runs import services as run_services
+from runs.executor import execute_run
 from runs.models import Event, Run, Span
 from tests.e2e.servers import start_server, start_worker
 from tests.observability.otlp_receiver import OtlpReceiver, by_name
@@ -286,3 +287,32 @@ def test_a_run_succeeds_unslowed_while_the_collector_hangs(project, installed, m
             assert finished.status == "succeeded", finished.error
             assert Span.objects.filter(run_id=run.pk, kind="model").count() == 2  # the viewer's copy is whole
         assert elapsed < 3, f"the run took {elapsed:.2f} s while the collector hung"
+
+
+def test_a_failed_model_call_is_an_error_on_its_span_and_on_the_run_span(project, receiver, installed):
+    scripted_agent(project, script=[{"error": "model_auth_error", "message": "bad key"}], limits={"max_steps": 3})
+    pipeline = installed(receiver.endpoint)
+    run = run_services.create_run(project=project, agent="helper", input={"message": "x"})
+    trace_id, parent = secrets.token_hex(16), secrets.token_hex(8)
+    with otel_export.execution(run.pk, {"traceparent": f"00-{trace_id}-{parent}-01"}):  # as a job carries it
+        assert execute_run(run.pk) == "failed"
+    assert pipeline.force_flush(10)
+    spans = of_run(receiver.wait_for(invoke_received(run.pk, "invoke_agent helper")), run.pk)
+    [invoke] = by_name(spans, "invoke_agent helper")
+    assert (invoke.trace_id, invoke.parent_id) == (trace_id, parent)
+    assert invoke.status == "ERROR" and invoke.status_message == "bad key"
+    assert_attributes(invoke, {"error.type": "model_auth_error", "agent_platform.run.status": "failed"})
+    [chat] = by_name(spans, "chat helper")
+    assert chat.status == "ERROR" and chat.attributes["error.type"] == "model_auth_error"
+    assert chat.parent_id == invoke.span_id
+
+
+def test_a_request_that_was_not_sampled_exports_no_run_spans(project, receiver, installed):
+    scripted_agent(project)
+    pipeline = installed(receiver.endpoint)
+    run = run_services.create_run(project=project, agent="helper", input={"message": "x"})
+    with otel_export.execution(run.pk, {"traceparent": f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-00"}):
+        assert execute_run(run.pk) == "succeeded"
+    assert Span.objects.filter(run_id=run.pk).exists()  # the run viewer's copy is kept
+    assert pipeline.force_flush(10)  # everything queued has been sent
+    assert of_run(receiver.spans, run.pk) == []
