@@ -12,6 +12,7 @@ from accounts import audit, services
 from accounts.allowlist import secret_hosts, validate_allowlist
 from accounts.models import ApiKey, Membership, Project, Secret
 from agent_platform.api.errors import Unprocessable
+from limits.admin import ProjectLimitsInline
 
 
 class MembershipInline(admin.TabularInline):
@@ -39,9 +40,11 @@ class ProjectAdmin(GuardedModelAdmin):
     form = ProjectForm
     list_display = ["slug", "name", "created_at"]
     search_fields = ["slug", "name"]
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, ProjectLimitsInline]
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:  # the limits inline saves as usual
+            return super().save_formset(request, form, formset, change)
         # Route role changes through the service so guardian permissions follow.
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
@@ -55,18 +58,18 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ["name", "project", "role", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
     list_filter = ["role", "project"]
     search_fields = ["name", "prefix"]
-    fields = ["project", "name", "role", "expires_at", "prefix", "created_at", "revoked_at", "last_used_at"]
+    fields = ["project", "name", "role", "scope", "expires_at", "prefix", "created_at", "revoked_at", "last_used_at"]
     readonly_fields = ["prefix", "created_at", "revoked_at", "last_used_at"]
     actions = ["revoke"]
 
     def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields + (["project", "role"] if obj else [])
+        return self.readonly_fields + (["project", "role", "scope"] if obj else [])
 
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
         key, raw = services.create_api_key(project=obj.project, name=obj.name, role=obj.role,
-                                           created_by=request.user, expires_at=obj.expires_at)
+                                           created_by=request.user, expires_at=obj.expires_at, scope=obj.scope)
         obj.pk = key.pk
         self.message_user(request, f"New API key (shown once, copy it now): {raw}", messages.WARNING)
 

@@ -65,3 +65,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'
+
+
+def request_api_key(request) -> ApiKey | None:
+    """The API key a request authenticated with (None for a console session)."""
+    return request.auth if isinstance(request.auth, ApiKey) else None

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts.key_scopes import SCOPE_CHOICES
 from accounts.roles import PERMISSIONS, ROLE_CHOICES
 from agent_platform.ids import new_id
 
@@ -58,6 +59,8 @@ class ApiKey(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=100)
     role = models.CharField(max_length=16, choices=ROLE_CHOICES)
+    # Narrower than the role: "read_only" or "runs_only" (accounts/key_scopes.py); "" = the whole role.
+    scope = models.CharField(max_length=16, choices=SCOPE_CHOICES, blank=True, default="")
     prefix = models.CharField(max_length=16, db_index=True)  # first characters, to recognise a key
     key_hash = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -110,3 +113,20 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "scope", "key"], name="uniq_idempotency")]
+
+
+def new_data_key_id() -> str:
+    return new_id("dek")
+
+
+class ProjectDataKey(models.Model):
+    """A project's data key, stored only wrapped by a master key (accounts/data_keys.py)."""
+
+    id = models.CharField(primary_key=True, max_length=40, default=new_data_key_id, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="data_keys")
+    master_key_id = models.CharField(max_length=200)  # the provider's id of the wrapping key
+    wrapped = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.project_id}, wrapped by {self.master_key_id})"

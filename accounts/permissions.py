@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rest_framework import exceptions, permissions
 
+from accounts.key_scopes import scope_allows
 from accounts.models import ApiKey, Project
 from accounts.roles import role_allows
 
@@ -53,4 +54,6 @@ class ProjectRolePermission(permissions.BasePermission):
         needed = required_permission(request, view)
         if not caller_can(request, project, needed):
             raise exceptions.PermissionDenied(f"Your role does not allow this ({needed}).")
+        if isinstance(request.auth, ApiKey) and not scope_allows(request.auth.scope, needed, request.path):
+            raise exceptions.PermissionDenied(f"This API key is {request.auth.scope.replace('_', '-')}.")
         return True

@@ -13,6 +13,8 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts import crypto
 from accounts.allowlist import secret_hosts, validate_allowlist
+from accounts.data_keys import rewrap_data_keys
+from accounts.key_scopes import SCOPES
 from accounts.models import ApiKey, Membership, Project, Secret
 from accounts.roles import OWNER, PERMISSIONS, ROLE_PERMISSIONS, ROLES
 from accounts.secret_vault import ProjectSecrets, secret_aad
@@ -70,14 +72,17 @@ def create_user(*, username: str, password: str, email: str = "", is_staff: bool
 
 
 def create_api_key(*, project: Project, name: str, role: str, created_by=None,
-                   expires_at: datetime | None = None) -> tuple[ApiKey, str]:
-    """Create a key; returns (record, plaintext). The plaintext is never stored or shown again."""
+                   expires_at: datetime | None = None, scope: str = "") -> tuple[ApiKey, str]:
+    """Create a key; returns (record, plaintext). The plaintext is never stored or shown again.
+    `scope` narrows the role (accounts/key_scopes.py): "read_only", "runs_only" or "" (the whole role)."""
     if role not in ROLES:
         raise FieldError("role", f"must be one of {', '.join(ROLES)}")
+    if scope not in SCOPES:
+        raise FieldError("scope", f"must be one of {', '.join(s for s in SCOPES if s)} or empty")
     if expires_at is not None and expires_at <= timezone.now():
         raise FieldError("expires_at", "must be in the future")
     raw = KEY_PREFIX + pysecrets.token_urlsafe(24)
-    key = ApiKey.objects.create(project=project, name=name or "key", role=role, prefix=raw[:10],
+    key = ApiKey.objects.create(project=project, name=name or "key", role=role, scope=scope, prefix=raw[:10],
                                 key_hash=hash_api_key(raw), created_by=created_by, expires_at=expires_at)
     return key, raw
 
@@ -101,7 +106,7 @@ def set_secret(*, project: Project, name: str, value: str, description: str = ""
         raise FieldError("value", "must not be empty")
     hosts = None if allowed_hosts is None else secret_hosts(allowed_hosts)
     redactor.register(value)
-    token = crypto.encrypt(value, aad=_aad(project.id, name))
+    token = crypto.encrypt(value, aad=_aad(project.id, name), project_id=project.id)
     try:
         with transaction.atomic():
             secret, created = Secret.objects.get_or_create(
@@ -134,7 +139,7 @@ def update_secret(*, secret: Secret, allowed_hosts: list[str] | None = None,
         if not value:
             raise FieldError("value", "must not be empty")
         redactor.register(value)
-        secret.ciphertext = crypto.encrypt(value, aad=_aad(secret.project_id, secret.name))
+        secret.ciphertext = crypto.encrypt(value, aad=_aad(secret.project_id, secret.name), project_id=secret.project_id)
         fields.append("ciphertext")
     secret.updated_at = timezone.now()
     secret.save(update_fields=fields)
@@ -164,16 +169,18 @@ def update_project(*, project: Project, data: dict) -> Project:
 
 
 def rotate_encryption_key() -> int:
-    """Re-encrypt every secret with the current (first) key. Returns how many changed."""
-    current_kid = crypto.keyring()[0][0]
-    changed = 0
+    """Put every secret under the current master key: re-wrap the project data keys wrapped by an
+    older one, and re-encrypt secrets still sealed directly by a master key (v1) with their
+    project's data key. Returns how many data keys and secrets changed."""
+    changed = rewrap_data_keys()
     for secret in Secret.objects.select_related("project").iterator():
-        if crypto.token_key_id(secret.ciphertext) == current_kid:
+        if crypto.token_version(secret.ciphertext) != "v1":
             continue
         aad = _aad(secret.project_id, secret.name)
         with transaction.atomic():
             locked = Secret.objects.select_for_update().get(pk=secret.pk)
-            locked.ciphertext = crypto.encrypt(crypto.decrypt(locked.ciphertext, aad=aad), aad=aad)
+            locked.ciphertext = crypto.encrypt(crypto.decrypt(locked.ciphertext, aad=aad), aad=aad,
+                                               project_id=locked.project_id)
             locked.save(update_fields=["ciphertext"])
         changed += 1
     return changed

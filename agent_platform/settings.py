@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from accounts.key_provider import read_key_file
 from agent_platform import config, embedded
 from agent_platform.metrics import multiproc as metrics_multiproc
 
@@ -21,8 +22,14 @@ CSRF_TRUSTED_ORIGINS = config.env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # Encryption keys for project secrets: the first is used to encrypt, all are tried to decrypt
 # (comma-separated, so a rotation can keep the old key until `rotate_encryption_key` has run).
-PLATFORM_ENCRYPTION_KEYS = config.env_list("PLATFORM_ENCRYPTION_KEY", []) or [
-    config.secret_file(VAR_DIR / "encryption_key", make=config.new_encryption_key)]
+# Or the same keys in a file, one per line (PLATFORM_ENCRYPTION_KEY_FILE, e.g. a mounted secret).
+PLATFORM_ENCRYPTION_KEY_FILE = os.environ.get("PLATFORM_ENCRYPTION_KEY_FILE", "")
+PLATFORM_ENCRYPTION_KEYS = config.env_list("PLATFORM_ENCRYPTION_KEY", []) or (
+    read_key_file(PLATFORM_ENCRYPTION_KEY_FILE) if PLATFORM_ENCRYPTION_KEY_FILE else
+    [config.secret_file(VAR_DIR / "encryption_key", make=config.new_encryption_key)])
+# Who holds the master key wrapping each project's data key (accounts/key_provider.py): "local" (the
+# keys above) or "package.module:Class" for a KMS / Vault provider.
+PLATFORM_KEY_PROVIDER = os.environ.get("PLATFORM_KEY_PROVIDER", "local")
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or embedded.ensure_postgres(VAR_DIR)
 REDIS_URL = os.environ.get("REDIS_URL") or embedded.ensure_redis(VAR_DIR)
@@ -61,6 +68,7 @@ INSTALLED_APPS = [
     "runs",
     "evals",
     "webhooks",
+    "limits",
     "dashboards",
     "agent_platform.metrics",
 ]
@@ -78,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    "limits.throttling.RateLimitHeadersMiddleware",  # RateLimit-* headers of rate-limited callers
     "agent_platform.api.errors.ApiErrorMiddleware",
 ]
 
@@ -134,6 +143,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.ProjectRolePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["limits.throttling.RequestRateThrottle"],  # requests per minute (limits/)
     "DEFAULT_PARSER_CLASSES": ["agent_platform.api.input_boundary.BoundedJSONParser"],  # depth, NUL, surrogates
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "agent_platform.api.errors.problem_exception_handler",
@@ -148,7 +158,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "agent_platform.api.schema.add_problem_responses"],
+                             "agent_platform.api.schema.add_problem_responses",
+                             "limits.schema.add_limit_responses"],
     # The docs pages load Redoc / Swagger UI from our own static files: they work offline.
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_DIST": "SIDECAR",

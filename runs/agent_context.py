@@ -3,6 +3,7 @@
 Shared by agent runs and by workflow Agent nodes."""
 from __future__ import annotations
 
+from limits.metering import meter_for
 from runs.leases import RunControl
 from runs.model_config import response_cache, router_for
 from runtime.agent.context import AgentContext
@@ -22,4 +23,5 @@ def agent_context(run, body: dict, *, store, control: RunControl, secrets: dict[
         project_id=project.pk, node_id=node_id, parent_span_id=parent_span_id,
         cache=response_cache(project, router) if body.get("cache") else None,
         deadline=control.deadline,
+        spend=meter_for(run),  # the project / API key budget (limits/), None without one
     )

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from django.utils import timezone
 
 from accounts.services import reveal_secrets
+from limits.settlement import settle_run
 from runs import dependencies, leases, webhooks
 from runs.engines import engine_for
 from runs.event_log import LeaseLost
@@ -109,5 +110,6 @@ def _finish(run: Run, store: RunStore, status: str, **fields) -> str | None:
     data = {key: fields[key] for key in ("output", "error", "usage") if key in fields}
     if not store.transition(status, terminal_event_type(status), data, **fields):
         return None
+    settle_run(run.pk, fields["usage"])  # limits: free the slot, settle the reservation (exactly once)
     webhooks.notify(run, terminal_event_type(status))
     return status

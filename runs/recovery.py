@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 
+from limits.settlement import settle_finished_run
 from runs.db import writer
 from runs.models import FAILED, QUEUED
 
@@ -128,6 +129,7 @@ def give_up_if_exhausted(run_id: str, owner: str) -> bool:
     if not seq:
         return False
     logger.error("run %s failed: %s", run_id, error["message"])
+    settle_finished_run(run_id)  # limits: free its slot and reservation
     from runs import pubsub
 
     try:

@@ -9,6 +9,8 @@ from django.utils import timezone
 from agent_platform.service_errors import InputRejected, InvalidField, StateConflict
 from agents import selectors as agent_selectors
 from agents.spec import input_schema as agent_input_schema
+from limits import admission as limits_admission
+from limits.settlement import settle_finished_run
 from runs import event_log, lifecycle, pubsub, queue
 from runs.event_log import PendingEvent
 from runs.models import CANCELLED, QUEUED, WAITING, Run
@@ -45,7 +47,7 @@ def _transition(run_id: str, to: str, event_type: str, data: dict, **fields) -> 
 
 def create_run(*, project, agent: str | None = None, workflow: str | None = None, version: int | None = None,
                environment: str | None = None, input=None, metadata=None, webhook_url: str = "",
-               parent_run: Run | None = None, via_environment: str | None = None) -> Run:
+               parent_run: Run | None = None, via_environment: str | None = None, api_key=None) -> Run:
     """Pin the exact version, validate the input, store the run, enqueue one job after commit.
 
     The run's `environment` is the one its version was resolved through (None when it named a
@@ -70,8 +72,11 @@ def create_run(*, project, agent: str | None = None, workflow: str | None = None
         _validate_input(workflow_selectors.input_schema(pinned), input)
         fields.update(kind="workflow", workflow=definition, workflow_version=pinned, environment=env or via_environment or "",
                       timeout_s=float(pinned.body.get("limits", {}).get("timeout_s", 3600)))
-    with transaction.atomic():
-        run = Run.objects.create(**fields)
+    # Budgets and rate limits (limits/): a slot and a usage estimate reserved, or a 429 refusal.
+    run_id, admitted = limits_admission.admit_new_run(project=project, api_key=api_key, kind=fields["kind"],
+                                                      body=pinned.body, input=input, timeout_s=fields["timeout_s"])
+    with limits_admission.released_if_failed(run_id, admitted), transaction.atomic():
+        run = Run.objects.create(id=run_id, **fields)
         append_event(run.id, "run.queued", {"kind": run.kind, "version": pinned.number,
                                             "environment": run.environment or None})
         transaction.on_commit(lambda: queue.enqueue_run(run.id))
@@ -89,6 +94,7 @@ def cancel_run(*, run: Run) -> Run:
         if status in (QUEUED, WAITING):
             _transition(run.pk, CANCELLED, "run.cancelled", {"reason": "cancelled by request"},
                         error={"type": "cancelled", "message": "cancelled by request"})
+            transaction.on_commit(lambda: settle_finished_run(run.pk))  # limits: free its slot
     run.refresh_from_db()
     return run
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from rest_framework import exceptions
 
 from accounts.authentication import authenticate_key, bearer_token
+from accounts.key_scopes import scope_allows
 from accounts.models import ApiKey
 from accounts.roles import role_allows
 from surfaces.db import db_call
@@ -21,7 +22,7 @@ class Caller:
         return self.key.project
 
     def may(self, permission: str) -> bool:
-        return role_allows(self.key.role, permission)
+        return role_allows(self.key.role, permission) and scope_allows(self.key.scope, permission)
 
 
 @db_call

@@ -4,6 +4,7 @@ import re
 
 from rest_framework import serializers
 
+from accounts.key_scopes import SCOPES
 from accounts.models import ApiKey, Membership, Project, Secret
 from accounts.roles import ROLES
 from agent_platform.api.serializers import StrictSerializer
@@ -49,7 +50,7 @@ class MemberPatch(StrictSerializer):
 class ApiKeyOut(serializers.ModelSerializer):
     class Meta:
         model = ApiKey
-        fields = ["id", "name", "role", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
+        fields = ["id", "name", "role", "scope", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
 
 
 class ApiKeyCreatedOut(ApiKeyOut):
@@ -62,6 +63,8 @@ class ApiKeyCreatedOut(ApiKeyOut):
 class ApiKeyIn(StrictSerializer):
     name = serializers.CharField(max_length=100)
     role = serializers.ChoiceField(choices=ROLES)
+    scope = serializers.ChoiceField(choices=SCOPES, required=False, default="",
+                                    help_text="narrower than the role: `read_only` or `runs_only`; empty: the whole role")
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
 
 

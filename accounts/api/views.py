@@ -154,7 +154,8 @@ class ApiKeyList(ProjectAPIView):
 
         def create():
             key, raw = services.create_api_key(project=request.project, name=data["name"], role=data["role"],
-                                               created_by=creator, expires_at=data.get("expires_at"))
+                                               created_by=creator, expires_at=data.get("expires_at"),
+                                               scope=data.get("scope", ""))
             return Response({**s.ApiKeyOut(key).data, "key": raw}, status=201)
         # The plaintext key is never stored, so a replay answers without it.
         return idempotent(request, "POST /api-keys", create,

@@ -60,6 +60,10 @@ class ServiceUnavailable(ApiError):
     status_code, default_code, title = 503, "unavailable", "Service unavailable"
 
 
+class TooManyRequests(ApiError):
+    status_code, default_code, title = 429, "rate_limited", "Too many requests"
+
+
 MAX_MESSAGE_CHARS = 200  # a problem's detail and each field message: never more than an excerpt of the input
 
 
@@ -109,13 +113,21 @@ _SERVICE_ERROR_STATUS: tuple[tuple[type[service_errors.ServiceError], type[ApiEr
     (service_errors.ObjectNotFound, NotFound),
     (service_errors.StateConflict, Conflict),
     (service_errors.InputRejected, Unprocessable),
+    (service_errors.TooManyRequests, TooManyRequests),
+    (service_errors.Unavailable, ServiceUnavailable),
     (service_errors.ServiceError, ApiError),
 )
 
 
 def _from_service_error(exc: service_errors.ServiceError) -> ApiError:
     api_class = next(api for domain, api in _SERVICE_ERROR_STATUS if isinstance(exc, domain))
-    return api_class(exc.message, errors=exc.errors, code=exc.code)
+    api_exc = api_class(exc.message, errors=exc.errors, code=exc.code)
+    if isinstance(exc, service_errors.TooManyRequests):  # limits (limits/errors.py): when to retry
+        api_exc.wait = exc.retry_after_s
+        api_exc.title = "Budget exceeded" if exc.code == "budget_exceeded" else api_exc.title
+    elif isinstance(exc, service_errors.Unavailable):
+        api_exc.wait = 2
+    return api_exc
 
 
 def _to_api_exception(exc: Exception) -> exceptions.APIException | None:

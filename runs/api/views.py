@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, 
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from accounts.authentication import request_api_key
 from agent_platform.api.errors import FieldError
 from agent_platform.api.idempotency import idempotent
 from agent_platform.api.pagination import parse_limit
@@ -31,7 +32,7 @@ class RunList(ProjectAPIView):
         data = validated(s.RunCreateIn, request.data)
 
         def create():
-            run = services.create_run(project=request.project, **data)
+            run = services.create_run(project=request.project, **data, api_key=request_api_key(request))
             return Response(s.RunOut(run).data, status=201)
         return idempotent(request, "POST /runs", create)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from runtime.events import EventSink, NullTracer, Tracer
 from runtime.models.cache import ResponseCache
+from runtime.spend import SpendMeter
 from runtime.store import (
     CancelToken,
     CheckpointStore,
@@ -54,3 +55,4 @@ class AgentContext:
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random | None = None
     deadline: float | None = None  # a clock() value; default: start + limits.timeout_s
+    spend: SpendMeter | None = None  # the project's / API key's budget (runtime.spend), if any

@@ -178,6 +178,9 @@ class AgentRun:
         state.steps += 1
         state.usage = state.usage + (Usage() if result.cached else result.response.usage)
         state.cost_usd += result.cost_usd
+        if self.ctx.spend is not None and not result.cached:
+            usage = result.response.usage
+            self.ctx.spend.charge(usage.input_tokens + usage.output_tokens, result.cost_usd)
 
     def _check_between_steps(self, cause: BaseException | None = None) -> None:
         if self.ctx.cancel.is_cancelled():
@@ -196,9 +199,14 @@ class AgentRun:
             estimate = self.ctx.router.prices.cost(self.spec.model, Usage(estimate_tokens(state.messages), 0))
             if state.cost_usd + estimate > limits.max_cost_usd:
                 raise self._budget_error(state, "cost", estimated_next_call_usd=estimate)
+        if self.ctx.spend is not None:  # the project's / API key's budget, shared with other runs
+            next_tokens = estimate_tokens(state.messages)
+            self.ctx.spend.ensure(next_tokens, self.ctx.router.prices.cost(self.spec.model, Usage(next_tokens, 0)))
 
     def _check_budget_after(self, state: LoopState) -> None:
         limits = self.spec.limits
+        if self.ctx.spend is not None:
+            self.ctx.spend.ensure()
         if limits.max_cost_usd is not None and state.cost_usd > limits.max_cost_usd:
             raise self._budget_error(state, "cost")
         if limits.max_tokens is not None and state.usage.input_tokens + state.usage.output_tokens > limits.max_tokens:

@@ -19,7 +19,7 @@ def test_value_is_encrypted_at_rest_and_never_returned(project):
     created = admin.post("/api/v1/secrets", {"name": "DB_PASSWORD", "value": VALUE}, format="json")
     assert created.status_code == 201
     stored = Secret.objects.get(project=project, name="DB_PASSWORD")
-    assert VALUE not in stored.ciphertext and stored.ciphertext.startswith("v1.")
+    assert VALUE not in stored.ciphertext and stored.ciphertext.startswith("v2.")  # envelope: the project data key
     for response in (created, admin.get("/api/v1/secrets"), admin.get("/api/v1/secrets/DB_PASSWORD")):
         assert VALUE not in response.content.decode()
     assert services.reveal_secrets(project)["DB_PASSWORD"] == VALUE
