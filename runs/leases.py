@@ -29,7 +29,7 @@ class RunControl:
     run_id: str
     owner: str
     deadline: float  # time.monotonic()
-    reason: str | None = None  # "cancelled" | "timed_out" | "lease_lost"
+    reason: str | None = None  # "cancelled" | "timed_out" | "lease_lost" | "worker_stopping"
     _event: threading.Event = field(default_factory=threading.Event)
 
     def stop(self, reason: str) -> None:
@@ -144,6 +144,14 @@ class Heartbeat:
                     self._beat(control)
                 except Exception as exc:  # keep beating for the other runs; the next beat retries
                     logger.warning("heartbeat failed for %s: %s: %s", control.run_id, type(exc).__name__, exc)
+
+    def stop_all(self, reason: str) -> int:
+        """Stop every run this process executes (a draining worker: `reason="worker_stopping"`)."""
+        with self._lock:
+            controls = list(self._controls.values())
+        for control in controls:
+            control.stop(reason)
+        return len(controls)
 
     @staticmethod
     def _beat(control: RunControl) -> None:

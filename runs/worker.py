@@ -4,33 +4,53 @@ recovery thread (runs.recovery) that hands back runs whose worker died and sweep
 It survives its dependencies: before each job it drops database connections a failed job left
 broken and, after a dependency dropped, waits (with backoff) until PostgreSQL and Redis answer;
 if RQ's loop stops on a Redis error, a fresh RQ worker is started on a fresh connection. Only a
-stop request (SIGTERM/SIGINT) or the end of a burst ends `run_worker`.
+stop request (SIGTERM/SIGINT) or the end of a burst ends `run_worker`. On a stop request the run in
+hand goes on for `WORKER_DRAIN_S`, then is handed back at its next step for another worker.
 """
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 import uuid
 
 import django_rq
+from django.conf import settings
 from django.db import close_old_connections
 from rq import SimpleWorker
 from rq.exceptions import StopRequested
 
-from runs import dependencies
+from runs import dependencies, leases
 from runs.recovery import start_recovery_thread
 
 logger = logging.getLogger(__name__)
 
 
 class PlatformWorker(SimpleWorker):
+    _drain_timer: threading.Timer | None = None
+
     def execute_job(self, job, queue):
         if dependencies.outage.pending():
             self._reconnect()
         close_old_connections()  # a connection an earlier job broke is dropped, not reused
         super().execute_job(job, queue)
         close_old_connections()
+
+    def request_stop(self, signum, frame):
+        """SIGTERM/SIGINT: RQ's warm shutdown (finish the job in hand, take no other); a run still
+        going after `WORKER_DRAIN_S` is handed back at its next step (the worker then exits)."""
+        super().request_stop(signum, frame)
+        if self._drain_timer is None:
+            self._drain_timer = threading.Timer(settings.WORKER_DRAIN_S, self._hand_back_runs)
+            self._drain_timer.daemon = True
+            self._drain_timer.start()
+
+    @staticmethod
+    def _hand_back_runs() -> None:
+        stopped = leases.heartbeat.stop_all("worker_stopping")
+        if stopped:
+            logger.warning("worker stopping: handing back %d run(s) at their next step", stopped)
 
     def _reconnect(self) -> None:
         if dependencies.wait_until_available(stop=lambda: self._stop_requested):

@@ -7,10 +7,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class SideEffectServer:
-    """`/effect` counts calls; `/block` signals its arrival, then waits until released."""
+    """`/effect` counts calls; `/block` counts and signals its arrival, then waits until released."""
 
     def __init__(self) -> None:
         self.effects = 0
+        self.blocks = 0
         self.blocked = threading.Event()
         self.release = threading.Event()
         self._lock = threading.Lock()
@@ -22,6 +23,8 @@ class SideEffectServer:
                     with outer._lock:
                         outer.effects += 1
                 elif self.path.startswith("/block"):
+                    with outer._lock:
+                        outer.blocks += 1
                     outer.blocked.set()
                     outer.release.wait(60)
                 body = json.dumps({"ok": True, "path": self.path}).encode()
