@@ -52,4 +52,5 @@ class Command(BaseCommand):
             raise CommandError("PLATFORM_METRICS_TOKEN is not set: refusing to serve metrics without a scrape token")
         with make_server(host, port, metrics_app(token), handler_class=QuietHandler) as server:
             self.stdout.write(f"serving metrics on http://{host}:{server.server_port}/metrics")
+            self.stdout.flush()  # a supervisor (or a test) reads this line to know the port is bound
             server.serve_forever()
