@@ -57,7 +57,8 @@ class Seen:
     method: str
     path: str
     headers: dict[str, str]
-    at: float
+    at: float  # time.monotonic()
+    wall: float  # time.time(), for comparing with an HTTP date
     fault: str | None
 
 
@@ -109,7 +110,8 @@ class FaultProxy:
         path = urlsplit(handler.path).path
         fault = self._next_fault(handler.command, path)
         headers = {k: v for k, v in handler.headers.items()}
-        self.seen.append(Seen(handler.command, path, headers, time.monotonic(), type(fault).__name__ if fault else None))
+        self.seen.append(Seen(handler.command, path, headers, time.monotonic(), time.time(),
+                              type(fault).__name__ if fault else None))
         if isinstance(fault, Disconnect):
             handler.close_connection = True
             handler.connection.shutdown(socket.SHUT_RDWR)
@@ -173,7 +175,7 @@ class CuttingProxy:
 
     def _serve(self, client: socket.socket) -> None:
         upstream = socket.create_connection(self._upstream)
-        state = {"streaming": False, "cut_after": None}
+        state: dict = {"cut_after": None}
 
         def outbound() -> None:
             try:
@@ -186,7 +188,8 @@ class CuttingProxy:
             finally:
                 _close(upstream)
 
-        threading.Thread(target=outbound, daemon=True).start()
+        state["outbound"] = threading.Thread(target=outbound, daemon=True)
+        state["outbound"].start()
         buffer = b""
         head = b""
         events = 0
@@ -208,7 +211,7 @@ class CuttingProxy:
                     if b"\nid: " in b"\n" + block or block.startswith(b"id: "):
                         events += 1
                         if events >= state["cut_after"]:
-                            self._cut(client, chunked=b"transfer-encoding: chunked" in head.lower())
+                            self._cut(client, state["outbound"], chunked=b"transfer-encoding: chunked" in head.lower())
                             return
         except OSError:
             pass
@@ -229,11 +232,15 @@ class CuttingProxy:
                 self.cuts_left -= 1
                 state["cut_after"] = self.after_events
 
-    def _cut(self, client: socket.socket, *, chunked: bool) -> None:
+    def _cut(self, client: socket.socket, outbound: threading.Thread, *, chunked: bool) -> None:
         with self._lock:
             self.cut_connections += 1
         if self.mode == "reset":  # RST instead of FIN: the client sees a connection error
             client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            # Wake the thread blocked in recv() first: a socket closed while another thread
+            # still reads it is not torn down (no RST would be sent).
+            client.shutdown(socket.SHUT_RD)
+            outbound.join(timeout=5)
             client.close()
             return
         # A clean end of the response between two events, before the terminal one: finish the

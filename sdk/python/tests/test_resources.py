@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from factories import scripted_agent, unique
 
-from agent_platform_sdk import Client, NotFoundError
+from agent_platform_sdk import Client, ConflictError, NotFoundError
 
 
 def test_tools_builtins_invoke_and_custom_tool_versions(client: Client) -> None:
@@ -80,9 +80,13 @@ def test_datasets_versions_and_an_eval(client: Client) -> None:
     assert len(items) == 3 and all(item.passed for item in items)
     assert created.id in {e.id for e in client.evals.list(dataset=dataset.id)}
     assert "exact" in client.evals.report(report.id, format="markdown")
-    client.datasets.delete(dataset.id)
+    with pytest.raises(ConflictError) as pinned:  # the eval pins its versions
+        client.datasets.delete(dataset.id)
+    assert pinned.value.status == 409
+    spare = client.datasets.create(name=unique("spare"))
+    client.datasets.delete(spare.id)
     with pytest.raises(NotFoundError):
-        client.datasets.get(dataset.id)
+        client.datasets.get(spare.id)
 
 
 def test_traces_of_a_run(client: Client) -> None:
