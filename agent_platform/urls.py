@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("evals.api.urls")),
     path("", include("webhooks.api.urls")),
     path("", include("limits.api.urls")),
+    path("", include("alerts.api.urls")),
 ]
 
 urlpatterns = [

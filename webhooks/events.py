@@ -13,7 +13,8 @@ from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 RUN_EVENT_TYPES = ("run.succeeded", "run.failed", "run.waiting", "run.cancelled", "run.timed_out")
 BUDGET_EVENT_TYPES = ("budget.threshold",)  # limits.thresholds: 80 % and 100 % of a budget
-EVENT_TYPES = (*RUN_EVENT_TYPES, "eval.completed", *BUDGET_EVENT_TYPES)
+ALERT_EVENT_TYPES = ("alert.firing", "alert.resolved")  # alerts.notifications
+EVENT_TYPES = (*RUN_EVENT_TYPES, "eval.completed", *BUDGET_EVENT_TYPES, *ALERT_EVENT_TYPES)
 ALL_EVENTS = "*"
 
 
@@ -24,11 +25,14 @@ def event_body(event_type: str, data: dict[str, Any], *, at: datetime | None = N
 
 
 def notify_project_event(project, type: str, data: dict[str, Any], *, run_id: str = "",
-                         extra_url: str = "") -> list[WebhookDelivery]:
+                         extra_url: str = "", endpoint_ids: list[str] | None = None) -> list[WebhookDelivery]:
     """Record and queue one delivery of the event `type` (a snapshot of `data`, now) to every
-    endpoint of `project` subscribed to it, and to `extra_url` (a run's `webhook_url`) if given."""
+    endpoint of `project` subscribed to it, and to `extra_url` (a run's `webhook_url`) if given.
+    `endpoint_ids` (an alert rule's endpoints) get it too, whatever they subscribe to."""
     body = event_body(type, data)
-    endpoints = [e for e in WebhookEndpoint.objects.filter(project=project, enabled=True) if e.wants(type)]
+    chosen = set(endpoint_ids or ())
+    endpoints = [e for e in WebhookEndpoint.objects.filter(project=project, enabled=True)
+                 if e.wants(type) or e.pk in chosen]
     deliveries = [WebhookDelivery(project=project, endpoint=e, event_type=type, payload=body, run_id=run_id)
                   for e in endpoints]
     if extra_url:
