@@ -89,95 +89,6 @@ def assert_no_content(spans, *markers: str) -> None:
             assert marker not in json.dumps(span.attributes, default=str), (span.name, marker)
 
 
-@pytest.mark.e2e
-@pytest.mark.slow
-def test_an_agent_run_is_one_trace_from_the_http_request_through_the_worker(http, traced_project, receiver):
-    marker = f"private-{uuid.uuid4().hex[:8]}"
-    scripted_agent(traced_project, tools=["kv"], script=[
-        {"tool_calls": [{"name": "kv", "id": "call_kv_1", "arguments": {"op": "set", "key": "note", "value": marker}}]},
-        {"text": f"Stored {marker}."}])
-    trace_id, client_span = secrets.token_hex(16), secrets.token_hex(8)
-    created = http.post("/api/v1/runs", json={"agent": "helper", "input": {"message": f"remember {marker}"}},
-                        headers={"traceparent": f"00-{trace_id}-{client_span}-01"})
-    assert created.status_code == 201, created.text
-    run_id = created.json()["id"]
-
-    receiver.wait_for(lambda spans: invoke_received(run_id, "invoke_agent helper")(spans)
-                      and any(s.parent_id == client_span for s in spans), what="the run's invoke span and the request's")
-    run = Run.objects.get(pk=run_id)
-    assert run.status == "succeeded", run.error
-    trace = receiver.of_trace(trace_id)
-    [server] = [s for s in trace if s.parent_id == client_span]  # Django's span of POST /api/v1/runs
-    assert server.kind == "SERVER" and server.name.startswith("POST")
-    [invoke] = by_name(trace, "invoke_agent helper")
-    assert invoke.parent_id == server.span_id  # the worker's span continues the request's trace
-    assert invoke.kind == "INTERNAL" and invoke.status == "UNSET"
-    agent = run.agent
-    assert_attributes(invoke, {
-        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "helper", "gen_ai.agent.id": agent.pk,
-        "gen_ai.agent.version": "1", "gen_ai.provider.name": "scripted", "gen_ai.request.model": "helper",
-        "agent_platform.run.id": run_id, "agent_platform.run.status": "succeeded",
-        "agent_platform.project.id": traced_project.pk, "agent_platform.agent.id": agent.pk,
-        "agent_platform.agent.name": "helper", "agent_platform.agent.version": 1,
-        "gen_ai.usage.input_tokens": run.usage["input_tokens"], "gen_ai.usage.output_tokens": run.usage["output_tokens"]})
-    assert invoke.scope == "agent_platform.runs" and invoke.resource["service.name"] == "agent-platform"
-
-    chats = sorted(by_name(trace, "chat helper"), key=lambda s: s.start_ns)
-    assert len(chats) == 2
-    for chat in chats:
-        assert chat.parent_id == invoke.span_id and chat.kind == "CLIENT"
-        assert chat.attributes["gen_ai.operation.name"] == "chat"
-        assert chat.attributes["gen_ai.provider.name"] == "scripted"
-        assert chat.attributes["gen_ai.request.model"] == "helper"
-        assert chat.attributes["gen_ai.response.model"] == "scripted/helper"  # what the scripted model answers as
-        assert chat.attributes["gen_ai.usage.input_tokens"] > 0 and chat.attributes["gen_ai.usage.output_tokens"] > 0
-        assert chat.attributes["agent_platform.agent.name"] == "helper"
-        assert invoke.start_ns <= chat.start_ns <= chat.end_ns <= invoke.end_ns
-    assert [c.attributes["gen_ai.response.finish_reasons"] for c in chats] == [("tool_calls",), ("stop",)]
-
-    [tool] = by_name(trace, "execute_tool kv")
-    assert tool.parent_id == invoke.span_id and tool.kind == "INTERNAL" and tool.status == "UNSET"
-    assert_attributes(tool, {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "kv",
-                                    "gen_ai.tool.call.id": "call_kv_1", "gen_ai.tool.type": "function"})
-
-    # The platform's span ids are the exported ones: the run viewer and the backend agree.
-    stored = set(Span.objects.filter(run_id=run_id).values_list("id", flat=True))
-    assert stored == {s.span_id for s in of_run(trace, run_id) if s is not invoke}
-    assert {s.trace_id for s in of_run(receiver.spans, run_id)} == {trace_id}
-    assert_no_content(trace, marker)
-
-
-@pytest.mark.e2e
-@pytest.mark.slow
-def test_a_workflow_run_traces_its_nodes_under_invoke_workflow(http, traced_project, receiver):
-    workflow, _ = make_workflow(traced_project, chain(
-        node("start", "start"),
-        node("say", "prompt", {"model": "scripted/echo", "prompt": "Say {{ $.input.word }}"}),
-        node("end", "end", inputs={"text": "$.nodes.say.output.text"})), name="greeter")
-    created = http.post("/api/v1/runs", json={"workflow": "greeter", "input": {"word": "hello"}})
-    assert created.status_code == 201, created.text
-    run_id = created.json()["id"]
-
-    spans = of_run(receiver.wait_for(invoke_received(run_id, "invoke_workflow greeter"), what="invoke_workflow"), run_id)
-    run = Run.objects.get(pk=run_id)
-    assert run.status == "succeeded" and run.output == {"text": "Say hello"}
-    [invoke] = by_name(spans, "invoke_workflow greeter")
-    assert_attributes(invoke, {"gen_ai.operation.name": "invoke_workflow", "gen_ai.workflow.name": "greeter",
-                                      "agent_platform.workflow.id": workflow.pk, "agent_platform.workflow.version": 1,
-                                      "agent_platform.run.status": "succeeded"})
-    # No traceparent from the client: the request's server span is the trace's root.
-    [server] = [s for s in receiver.of_trace(invoke.trace_id) if s.span_id == invoke.parent_id]
-    assert server.kind == "SERVER" and server.parent_id == ""
-    nodes = {s.attributes["agent_platform.node.id"]: s for s in spans if "agent_platform.node.id" in s.attributes}
-    assert set(nodes) == {"start", "say", "end"}
-    assert {s.name for s in nodes.values()} == {"start start", "prompt say", "end end"}
-    assert all(s.parent_id == invoke.span_id for s in nodes.values())
-    [chat] = by_name(spans, "chat echo")
-    assert chat.parent_id == nodes["say"].span_id  # a Prompt node's model call nests under its node
-    assert chat.attributes["gen_ai.provider.name"] == "scripted" and chat.attributes["gen_ai.request.model"] == "echo"
-    assert_no_content(spans, "Say hello")
-
-
 # --- in-process: the worker's job entry point with a pipeline installed in this process ---------------------
 
 @pytest.fixture
@@ -316,3 +227,95 @@ def test_a_request_that_was_not_sampled_exports_no_run_spans(project, receiver, 
     assert Span.objects.filter(run_id=run.pk).exists()  # the run viewer's copy is kept
     assert pipeline.force_flush(10)  # everything queued has been sent
     assert of_run(receiver.spans, run.pk) == []
+
+
+# --- end to end: Daphne and a worker exporting to the receiver. Last in the module: the worker
+# takes every queued run, so the in-process tests above run before it starts. ---------------------
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_an_agent_run_is_one_trace_from_the_http_request_through_the_worker(http, traced_project, receiver):
+    marker = f"private-{uuid.uuid4().hex[:8]}"
+    scripted_agent(traced_project, tools=["kv"], script=[
+        {"tool_calls": [{"name": "kv", "id": "call_kv_1", "arguments": {"op": "set", "key": "note", "value": marker}}]},
+        {"text": f"Stored {marker}."}])
+    trace_id, client_span = secrets.token_hex(16), secrets.token_hex(8)
+    created = http.post("/api/v1/runs", json={"agent": "helper", "input": {"message": f"remember {marker}"}},
+                        headers={"traceparent": f"00-{trace_id}-{client_span}-01"})
+    assert created.status_code == 201, created.text
+    run_id = created.json()["id"]
+
+    receiver.wait_for(lambda spans: invoke_received(run_id, "invoke_agent helper")(spans)
+                      and any(s.parent_id == client_span for s in spans), what="the run's invoke span and the request's")
+    run = Run.objects.get(pk=run_id)
+    assert run.status == "succeeded", run.error
+    trace = receiver.of_trace(trace_id)
+    [server] = [s for s in trace if s.parent_id == client_span]  # Django's span of POST /api/v1/runs
+    assert server.kind == "SERVER" and server.name.startswith("POST")
+    [invoke] = by_name(trace, "invoke_agent helper")
+    assert invoke.parent_id == server.span_id  # the worker's span continues the request's trace
+    assert invoke.kind == "INTERNAL" and invoke.status == "UNSET"
+    agent = run.agent
+    assert_attributes(invoke, {
+        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "helper", "gen_ai.agent.id": agent.pk,
+        "gen_ai.agent.version": "1", "gen_ai.provider.name": "scripted", "gen_ai.request.model": "helper",
+        "agent_platform.run.id": run_id, "agent_platform.run.status": "succeeded",
+        "agent_platform.project.id": traced_project.pk, "agent_platform.agent.id": agent.pk,
+        "agent_platform.agent.name": "helper", "agent_platform.agent.version": 1,
+        "gen_ai.usage.input_tokens": run.usage["input_tokens"], "gen_ai.usage.output_tokens": run.usage["output_tokens"]})
+    assert invoke.scope == "agent_platform.runs" and invoke.resource["service.name"] == "agent-platform"
+
+    chats = sorted(by_name(trace, "chat helper"), key=lambda s: s.start_ns)
+    assert len(chats) == 2
+    for chat in chats:
+        assert chat.parent_id == invoke.span_id and chat.kind == "CLIENT"
+        assert chat.attributes["gen_ai.operation.name"] == "chat"
+        assert chat.attributes["gen_ai.provider.name"] == "scripted"
+        assert chat.attributes["gen_ai.request.model"] == "helper"
+        assert chat.attributes["gen_ai.response.model"] == "scripted/helper"  # what the scripted model answers as
+        assert chat.attributes["gen_ai.usage.input_tokens"] > 0 and chat.attributes["gen_ai.usage.output_tokens"] > 0
+        assert chat.attributes["agent_platform.agent.name"] == "helper"
+        assert invoke.start_ns <= chat.start_ns <= chat.end_ns <= invoke.end_ns
+    assert [c.attributes["gen_ai.response.finish_reasons"] for c in chats] == [("tool_calls",), ("stop",)]
+
+    [tool] = by_name(trace, "execute_tool kv")
+    assert tool.parent_id == invoke.span_id and tool.kind == "INTERNAL" and tool.status == "UNSET"
+    assert_attributes(tool, {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "kv",
+                                    "gen_ai.tool.call.id": "call_kv_1", "gen_ai.tool.type": "function"})
+
+    # The platform's span ids are the exported ones: the run viewer and the backend agree.
+    stored = set(Span.objects.filter(run_id=run_id).values_list("id", flat=True))
+    assert stored == {s.span_id for s in of_run(trace, run_id) if s is not invoke}
+    assert {s.trace_id for s in of_run(receiver.spans, run_id)} == {trace_id}
+    assert_no_content(trace, marker)
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_a_workflow_run_traces_its_nodes_under_invoke_workflow(http, traced_project, receiver):
+    workflow, _ = make_workflow(traced_project, chain(
+        node("start", "start"),
+        node("say", "prompt", {"model": "scripted/echo", "prompt": "Say {{ $.input.word }}"}),
+        node("end", "end", inputs={"text": "$.nodes.say.output.text"})), name="greeter")
+    created = http.post("/api/v1/runs", json={"workflow": "greeter", "input": {"word": "hello"}})
+    assert created.status_code == 201, created.text
+    run_id = created.json()["id"]
+
+    spans = of_run(receiver.wait_for(invoke_received(run_id, "invoke_workflow greeter"), what="invoke_workflow"), run_id)
+    run = Run.objects.get(pk=run_id)
+    assert run.status == "succeeded" and run.output == {"text": "Say hello"}
+    [invoke] = by_name(spans, "invoke_workflow greeter")
+    assert_attributes(invoke, {"gen_ai.operation.name": "invoke_workflow", "gen_ai.workflow.name": "greeter",
+                                      "agent_platform.workflow.id": workflow.pk, "agent_platform.workflow.version": 1,
+                                      "agent_platform.run.status": "succeeded"})
+    # No traceparent from the client: the request's server span is the trace's root.
+    [server] = [s for s in receiver.of_trace(invoke.trace_id) if s.span_id == invoke.parent_id]
+    assert server.kind == "SERVER" and server.parent_id == ""
+    nodes = {s.attributes["agent_platform.node.id"]: s for s in spans if "agent_platform.node.id" in s.attributes}
+    assert set(nodes) == {"start", "say", "end"}
+    assert {s.name for s in nodes.values()} == {"start start", "prompt say", "end end"}
+    assert all(s.parent_id == invoke.span_id for s in nodes.values())
+    [chat] = by_name(spans, "chat echo")
+    assert chat.parent_id == nodes["say"].span_id  # a Prompt node's model call nests under its node
+    assert chat.attributes["gen_ai.provider.name"] == "scripted" and chat.attributes["gen_ai.request.model"] == "echo"
+    assert_no_content(spans, "Say hello")
