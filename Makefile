@@ -32,10 +32,13 @@ test: install test-tools
 	PLATFORM_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest -q -p no:cacheprovider -m "not chaos"
 	PLATFORM_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest -q -p no:cacheprovider -m chaos
 
-# Test-only tool: Debian's headless Chromium for the console browser tests (never a browser download).
+# Test-only tools from Debian: headless Chromium for the console browser tests (never a browser
+# download); HAProxy and wrk for the scaling test (tests/e2e/test_scaling.py, bench/scale.py).
+TEST_TOOLS := /usr/bin/chromium /usr/sbin/haproxy /usr/bin/wrk
 test-tools:
-	@[ -x /usr/bin/chromium ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
-	  || { echo "the console browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; }
+	@missing=""; for tool in $(TEST_TOOLS); do [ -x $$tool ] || missing="$$missing $$(basename $$tool)"; done; \
+	  [ -z "$$missing" ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; } \
+	  || { echo "the tests need Debian's$$missing: sudo apt-get install$$missing"; exit 1; }
 
 # The service-facing tests again, against the Redis server at REDIS_URL (CI: 127.0.0.1:6379).
 test-external: install
