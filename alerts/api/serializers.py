@@ -14,7 +14,7 @@ METRIC_HELP = "; ".join(f"`{name}` ({module.UNIT}): {module.DESCRIPTION}" for na
 class AlertRuleIn(StrictSerializer):
     name = serializers.CharField(max_length=200)
     metric = serializers.ChoiceField(choices=list(METRICS), help_text=METRIC_HELP)
-    comparison = serializers.ChoiceField(choices=list(COMPARISONS), required=False,
+    comparison = serializers.ChoiceField(choices=list(COMPARISONS.items()), required=False,
                                          help_text="gt, gte, lt or lte (default gt); `run_count` `lt` 1 is an "
                                                    "absence rule")
     threshold = serializers.FloatField(help_text="In the metric's unit (a ratio 0..1 for rates)")
