@@ -2,8 +2,9 @@
 when something asks for it (`{secret:NAME}` in a tool, a provider's key secret).
 
 A run used to decrypt every secret of its project at start; now a secret that no tool or
-provider of the run references is never decrypted in its worker. Every value revealed is
-registered with the redactor (masked in logs and events) and recorded in `revealed`.
+provider of the run references is never decrypted for it. Every value revealed is recorded in
+`revealed`; masking is the project redactor's job (`accounts.redaction_policy`), which knows
+every secret of the project without handing any to a tool.
 """
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from django.conf import settings
 
 from accounts import crypto
 from accounts.models import Project, Secret
-from runtime.redaction import redactor
 from runtime.secret_scope import SecretScope
 
 
@@ -50,7 +50,6 @@ class ProjectSecrets(Mapping[str, str]):
             value = crypto.decrypt(token, aad=secret_aad(self.project_id, name))
             self._plain[name] = value
             self.revealed.add(value)
-        redactor.register(value)
         return value
 
     def __iter__(self) -> Iterator[str]:
@@ -69,6 +68,10 @@ class ProjectSecrets(Mapping[str, str]):
 
     def scope(self, name: str) -> SecretScope | None:
         return self._scopes.get(name)
+
+    def sealed_items(self) -> list[tuple[str, str]]:
+        """`(name, ciphertext)` of every secret (for `accounts.redaction_policy.redactor_for`)."""
+        return list(self._cipher.items())
 
     def revealed_items(self) -> list[tuple[str, str]]:
         with self._lock:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, remove_perm
 
-from accounts import crypto
+from accounts import crypto, redaction_policy
 from accounts.allowlist import secret_hosts, validate_allowlist
 from accounts.data_keys import rewrap_data_keys
 from accounts.key_scopes import SCOPES
@@ -19,7 +19,6 @@ from accounts.models import ApiKey, Membership, Project, Secret
 from accounts.roles import OWNER, PERMISSIONS, ROLE_PERMISSIONS, ROLES
 from accounts.secret_vault import ProjectSecrets, secret_aad
 from agent_platform.api.errors import Conflict, FieldError
-from runtime.redaction import redactor
 
 KEY_PREFIX = "ap_"
 
@@ -105,7 +104,6 @@ def set_secret(*, project: Project, name: str, value: str, description: str = ""
     if not value:
         raise FieldError("value", "must not be empty")
     hosts = None if allowed_hosts is None else secret_hosts(allowed_hosts)
-    redactor.register(value)
     token = crypto.encrypt(value, aad=_aad(project.id, name), project_id=project.id)
     try:
         with transaction.atomic():
@@ -122,6 +120,7 @@ def set_secret(*, project: Project, name: str, value: str, description: str = ""
                 secret.save(update_fields=["ciphertext", "updated_at", "description", "allowed_hosts"])
     except IntegrityError as exc:  # a concurrent create of the same name
         raise Conflict(f"secret {name!r} is being created concurrently", field="name") from exc
+    redaction_policy.forget(project.pk)
     return secret
 
 
@@ -138,23 +137,24 @@ def update_secret(*, secret: Secret, allowed_hosts: list[str] | None = None,
     if value is not None:
         if not value:
             raise FieldError("value", "must not be empty")
-        redactor.register(value)
         secret.ciphertext = crypto.encrypt(value, aad=_aad(secret.project_id, secret.name), project_id=secret.project_id)
         fields.append("ciphertext")
     secret.updated_at = timezone.now()
     secret.save(update_fields=fields)
+    redaction_policy.forget(secret.project_id)
     return secret
 
 
 def delete_secret(*, secret: Secret) -> None:
     secret.delete()
+    redaction_policy.forget(secret.project_id)
 
 
 def reveal_secrets(project: Project, names: list[str] | None = None) -> ProjectSecrets:
     """A project's secrets for use by tools and model providers (never for responses): a mapping
     that decrypts each value only when it is read, and knows each secret's allowed hosts.
 
-    Every value read is registered with the redactor, so it is masked in logs and events."""
+    Masking is not this mapping's job: see `accounts.redaction_policy.redactor_for`."""
     return ProjectSecrets.load(project, names)
 
 
@@ -162,6 +162,9 @@ def update_project(*, project: Project, data: dict) -> Project:
     """Apply a validated project PATCH; the HTTP allow-list is checked entry by entry."""
     if "http_allowlist" in data:
         data = {**data, "http_allowlist": validate_allowlist(data["http_allowlist"])}
+    if isinstance(data.get("settings"), dict) and redaction_policy.SETTINGS_KEY in data["settings"]:
+        policy = redaction_policy.validate_policy(data["settings"][redaction_policy.SETTINGS_KEY])
+        data = {**data, "settings": {**data["settings"], redaction_policy.SETTINGS_KEY: policy}}
     for field, value in data.items():
         setattr(project, field, value)
     project.save(update_fields=list(data) or None)

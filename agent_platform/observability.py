@@ -1,4 +1,9 @@
-"""Structured JSON logs with a request id, secret redaction on every record, OpenTelemetry."""
+"""Structured JSON logs with a request id, redaction on every record, OpenTelemetry.
+
+A record is redacted when it is made, with the active redactor of its context
+(`runtime.redaction.active_redactor`): the run's project's redactor inside a run (the executor
+sets it), the API request's project's redactor inside a project request (set lazily by
+`ProjectAPIView`, built only if something is logged), else credential patterns only."""
 from __future__ import annotations
 
 import json
@@ -7,7 +12,7 @@ import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from runtime.redaction import redactor
+from runtime.redaction import active_redactor, use_redactor
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "request_id"}
@@ -22,6 +27,9 @@ class RequestIdMiddleware:
     def __call__(self, request):
         rid = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
         token = request_id_var.set(rid)
+        # A pooled thread must not keep the last request's project. Not reset on the way out: the
+        # handler logs the response ("Not Found: /path") after the middleware returns.
+        use_redactor(None)
         request.request_id = rid
         try:
             response = self.get_response(request)
@@ -52,6 +60,7 @@ def _redact_record(record: logging.LogRecord) -> None:
         message = record.getMessage()
     except (TypeError, ValueError):
         message = str(record.msg)
+    redactor = active_redactor()
     record.msg, record.args = redactor.redact(message), None
     if record.exc_info and not record.exc_text:
         record.exc_text = redactor.redact(logging.Formatter().formatException(record.exc_info))
@@ -86,7 +95,7 @@ class JsonFormatter(logging.Formatter):
         entry.update({k: v for k, v in vars(record).items() if k not in _RESERVED and not k.startswith("_")})
         if record.exc_text:
             entry["exc"] = record.exc_text
-        return redactor.redact(json.dumps(entry, default=str))
+        return active_redactor().redact(json.dumps(entry, default=str))
 
 
 def setup_telemetry(endpoint: str, service_name: str = "agent-platform") -> bool:

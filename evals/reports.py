@@ -30,8 +30,11 @@ def compute_report(eval_run: EvalRun) -> dict[str, Any]:
     thresholds = parse_thresholds(eval_run.thresholds or [], [m.name for m in metrics],
                                   has_baseline=eval_run.baseline_id is not None)
     baseline = item_results(eval_run.baseline) if eval_run.baseline_id else None
-    return build_report(metrics, item_results(eval_run), thresholds=thresholds, baseline=baseline,
-                        baseline_label=eval_run.baseline_id)
+    from accounts.redaction_policy import redactor_for
+
+    report = build_report(metrics, item_results(eval_run), thresholds=thresholds, baseline=baseline,
+                          baseline_label=eval_run.baseline_id)
+    return redactor_for(eval_run.project).data(report)  # stored, exported and sent in eval.completed
 
 
 def report_of(eval_run: EvalRun) -> dict[str, Any] | None:

@@ -70,7 +70,9 @@ def items_from_runs(*, project, run_ids: list, field: str = "from_runs") -> list
         target = run.agent.name if run.agent_id and run.agent else (run.workflow.name if run.workflow else "")
         items.append({"id": rid, "input": run.input, "expected": run.output,
                       "metadata": {"source_run": rid, "target": target}})
-    return items
+    from accounts.redaction_policy import redactor_for
+
+    return redactor_for(project).data(items)  # as the runs' own rows are: a dataset must not undo redaction
 
 
 def record_feedback(*, run, thumbs: str | None = None, score: float | None = None, comment: str = "",

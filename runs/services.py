@@ -72,6 +72,10 @@ def create_run(*, project, agent: str | None = None, workflow: str | None = None
         _validate_input(workflow_selectors.input_schema(pinned), input)
         fields.update(kind="workflow", workflow=definition, workflow_version=pinned, environment=env or via_environment or "",
                       timeout_s=float(pinned.body.get("limits", {}).get("timeout_s", 3600)))
+    from accounts.redaction_policy import redactor_for
+
+    redactor = redactor_for(project)  # the run is stored (and executed) as its project's policy redacts it
+    fields.update(input=redactor.data(input, ("input",)), metadata=redactor.data(fields["metadata"], ("metadata",)))
     # Budgets and rate limits (limits/): a slot and a usage estimate reserved, or a 429 refusal.
     run_id, admitted = limits_admission.admit_new_run(project=project, api_key=api_key, kind=fields["kind"],
                                                       body=pinned.body, input=input, timeout_s=fields["timeout_s"])
@@ -108,6 +112,9 @@ def resume_run(*, run: Run, answer: dict) -> Run:
         locked = Run.objects.select_for_update().get(pk=run.pk)
         if locked.status != WAITING:
             raise StateConflict(f"run is {locked.status}, not waiting", field="status")
+        from accounts.redaction_policy import redactor_for
+
+        answer = redactor_for(run.project).data(answer, ("answer",))  # stored in a checkpoint and an event
         record_answer(locked, answer)  # validates; raises a field error, run stays waiting
         _transition(run.pk, QUEUED, "run.resumed", {"answer": answer}, waiting_for=None, lease_owner="",
                     lease_expires_at=None, resumed_at=timezone.now())  # paused: nobody holds it

@@ -1,7 +1,9 @@
 """`RunStore`: the Django side of the engine's protocols for one executing run — event sink,
 checkpoint store, tool-call ledger and tracer — over one process-wide writer connection.
 
-Events are redacted, buffered briefly and written together with checkpoints and spans in one
+Everything written (events, checkpoints, spans, tool results, the run's output and error) goes
+through the project's one redactor (`accounts.redaction_policy.redactor_for`) first. Events are
+buffered briefly and written together with checkpoints and spans in one
 statement (runs/event_log.py), then published on Redis. Events the engine emits while
 re-executing an interval that a dead worker had started are skipped if already stored (same
 interval, same ordinal), so followers never see an event twice. Checkpoints the engine marks as
@@ -12,7 +14,6 @@ every node that does I/O) or a status transition.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import threading
 import time
@@ -22,12 +23,11 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from agent_platform import artifacts
 from runs import event_log, otel_export, pubsub
 from runs.db import writer
 from runs.event_log import PendingEvent, PendingSpan
 from runtime.events import Span
-from runtime.redaction import redactor
+from runtime.redaction import Redactor
 
 # Events that may wait for the next write (a checkpoint follows soon, or they are high-volume).
 BATCHED = frozenset({"model.delta", "node.started", "node.completed", "node.skipped"})
@@ -41,14 +41,16 @@ def _now() -> datetime:
 
 
 class RunStore:
-    def __init__(self, run_id: str, *, owner: str | None = None, extra_secrets: set[str] | None = None) -> None:
+    def __init__(self, run_id: str, *, owner: str | None = None, redactor: Redactor | None = None) -> None:
         self.run_id = run_id
         self.owner = owner  # lease owner: writes are fenced on it
-        self._extra_secrets = extra_secrets or set()
+        # The run's project's redactor; looked up from the run when not given (tests, tools).
+        self.redactor = redactor or _project_redactor(run_id)
         self._lock = threading.RLock()
         self._events: list[PendingEvent] = []
         self._spans: list[PendingSpan] = []
         self._checkpoints: list[tuple[int, str, Any]] = []
+        self._held: dict[tuple[str, str], str] = {}  # per (node, span): streamed text not sent yet
         self._first_buffered = 0.0
         # Checkpoints whose key this returns True for may wait for the next write (at most MAX_DELAY_S,
         # and never past a `flush()`): a workflow's pure nodes, which a resumed run can recompute.
@@ -72,11 +74,31 @@ class RunStore:
     def emit(self, type: str, data: dict[str, Any], *, node_id: str | None = None,
              span_id: str | None = None) -> None:
         with self._lock:
+            stream = (node_id or "", span_id or "")
+            if type == "model.delta" and isinstance(data.get("text"), str) and len(data) == 1:
+                # Streamed text: send only what cannot be the start of a secret or PII split over deltas.
+                safe, held = self.redactor.split_stream(self._held.pop(stream, "") + data["text"])
+                if held:
+                    self._held[stream] = held
+                if safe:
+                    self._emit_redacted(type, {"text": safe}, node_id, span_id)
+                return
+            self._release_held(stream)
+            self._emit_redacted(type, self.redactor.data(data), node_id, span_id)
+
+    def _release_held(self, stream: tuple[str, str] | None = None) -> None:
+        """The held tail of one stream (at its `model.completed`), or of all (run end), as a last delta."""
+        for key in [stream] if stream is not None else list(self._held):
+            held = self._held.pop(key, "")
+            if held:
+                self._emit_redacted("model.delta", {"text": self.redactor.text(held)}, key[0] or None, key[1] or None)
+
+    def _emit_redacted(self, type: str, clean: dict[str, Any], node_id: str | None, span_id: str | None) -> None:
+        with self._lock:
             ordinal = self._ordinal
             self._ordinal += 1
             if ordinal < self._skip:
                 return  # delivered before a worker died mid-interval
-            clean = redactor.redact_data(data, self._extra_secrets)
             if self.otel is not None:
                 self.otel.event(type, clean, span_id)
             self._note_buffering()
@@ -123,7 +145,7 @@ class RunStore:
             key = namespace + key
         with self._lock:
             with writer() as cur:
-                stored = _offload_blobs(cur, delta)
+                stored = _offload_blobs(cur, self.redactor.data(delta))
             self._note_buffering()
             self._checkpoints.append((self._idx, key, stored))
             self._idx += 1
@@ -145,8 +167,8 @@ class RunStore:
             started_at=datetime.fromtimestamp(span.started_at, UTC),
             ended_at=datetime.fromtimestamp(ended, UTC), duration_ms=(ended - span.started_at) * 1000,
             input_tokens=span.input_tokens, output_tokens=span.output_tokens, cost_usd=span.cost_usd,
-            attributes=redactor.redact_data(span.attributes, self._extra_secrets),
-            error=redactor.redact_data(span.error, self._extra_secrets) if span.error else None)
+            attributes=self.redactor.data(span.attributes),
+            error=self.redactor.data(span.error) if span.error else None)
         with self._lock:
             self._spans.append(pending)
         from agent_platform.metrics.recorders import span_ended  # model/tool/retrieval metrics
@@ -168,7 +190,7 @@ class RunStore:
             return cur.fetchone() is not None
 
     def record_result(self, key: str, result: dict[str, Any]) -> None:
-        clean = redactor.redact_data(result, self._extra_secrets)
+        clean = self.redactor.data(result)
         with writer() as cur:
             cur.execute(
                 "INSERT INTO runs_toolcallrecord (run_id, key, result, created_at, completed_at) "
@@ -193,9 +215,12 @@ class RunStore:
         our lease). Lifecycle events sit outside the engine's intervals (step -1)."""
         from runs import lifecycle
 
+        with self._lock:
+            self._release_held()
         self.flush()
-        event = PendingEvent(event_type, _now(), redactor.redact_data(data or {}, self._extra_secrets),
-                             step=-1) if event_type else None
+        event = PendingEvent(event_type, _now(), self.redactor.data(data or {}), step=-1) if event_type else None
+        fields = {name: self.redactor.data(value, (name,)) if name in _REDACTED_COLUMNS else value
+                  for name, value in fields.items()}
         with writer() as cur:  # one statement: status change + event (see lifecycle.transition)
             moved = lifecycle.transition(cur, self.run_id, to, owner=self.owner, event=event, **fields)
         if moved and event:
@@ -218,6 +243,16 @@ class RunStore:
                                          for i, e in enumerate(events)])
 
 
+_REDACTED_COLUMNS = frozenset({"output", "error", "waiting_for"})
+
+
+def _project_redactor(run_id: str) -> Redactor:
+    from accounts.redaction_policy import redactor_for
+    from runs.models import Run
+
+    return redactor_for(Run.objects.select_related("project").get(pk=run_id).project)
+
+
 def _offload_blobs(cur, delta: Any) -> Any:
     """Replace large values (> 64 KiB of JSON) by `{"$blob": sha256}` stored once in runs_blob."""
     if isinstance(delta, dict):
@@ -229,15 +264,9 @@ def _offload_value(cur, value: Any) -> Any:
     if isinstance(value, (dict, list, str)):
         text = json.dumps(value, separators=(",", ":"), sort_keys=True)
         if len(text) > BLOB_THRESHOLD:
-            data = text.encode()
-            digest = hashlib.sha256(data).hexdigest()
-            stored = artifacts.Stored(artifacts.key_for(artifacts.BLOBS, digest), digest, len(data))
-            # Under the key's lock: the row (touched, so retention's grace period restarts) and the
-            # object exist together when the lock is released (agent_platform/artifacts.py).
-            with artifacts.key_lock(cur, stored.key):
-                cur.execute("INSERT INTO runs_blob (sha256, size, created_at) VALUES (%s, %s, now()) "
-                            "ON CONFLICT (sha256) DO UPDATE SET created_at = now()", (digest, len(data)))
-                artifacts.ensure(stored, io.BytesIO(data))
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            cur.execute("INSERT INTO runs_blob (sha256, data, size, created_at) VALUES (%s, %s, %s, now()) "
+                        "ON CONFLICT (sha256) DO NOTHING", (digest, Jsonb(value), len(text)))
             return {"$blob": digest}
     return value
 
@@ -248,7 +277,7 @@ def _resolve_blobs(cur, delta: Any) -> Any:
     out = {}
     for key, value in delta.items():
         if isinstance(value, dict) and set(value) == {"$blob"}:
-            with artifacts.open_artifact(artifacts.key_for(artifacts.BLOBS, value["$blob"])) as handle:
-                value = json.load(handle)
+            cur.execute("SELECT data FROM runs_blob WHERE sha256 = %s", (value["$blob"],))
+            value = cur.fetchone()[0]
         out[key] = value
     return out

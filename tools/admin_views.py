@@ -66,7 +66,7 @@ def _invoke(form: PlaygroundForm) -> dict | None:
     try:
         tool = playground.playground_tool(data["project"], data["tool"], data.get("config"))
         outcome = playground.invoke_tool(project=data["project"], tool=tool, input=data.get("input") or {},
-                                         approve=data.get("approve", False))
+                                         approve=data.get("approve", False), config=data.get("config"))
     except ApiError as error:
         add_api_errors(form, error, default="tool")
         return None

@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.services import reveal_secrets
 from agent_platform.api.errors import Conflict, FieldError, Unprocessable
 from runtime.tools.mcp import discover_tools
-from runtime.tools.mcp_session import MCPServerConfig
+from runtime.tools.mcp_session import MCPServerConfig, referenced_secret_names
 from tools.mcp_commands import check_stdio_command, stdio_command_allowed
 from tools.models import MCP, STDIO, STREAMABLE_HTTP, TRANSPORTS, CustomTool, McpServer
 from tools.resolution import http_policy
@@ -96,8 +96,9 @@ def refresh_mcp_server(*, server: McpServer, created_by=None) -> dict[str, list[
     `{added, updated, removed}`. Connection problems raise the typed `ToolError`."""
     if server.transport == STDIO:
         check_stdio_command(server.command)
-    listed = discover_tools(MCPServerConfig.from_config(server.runtime_config()),
-                            secrets=reveal_secrets(server.project), policy=http_policy(server.project))
+    config = MCPServerConfig.from_config(server.runtime_config())
+    listed = discover_tools(config, secrets=reveal_secrets(server.project, referenced_secret_names(config)),
+                            policy=http_policy(server.project))
     current = _tools_by_remote_name(server)
     _check_name_clashes(server, listed, current)
     changes: dict[str, list[str]] = {"added": [], "updated": [], "removed": []}

@@ -3,24 +3,29 @@ protection a run has (input/output validation, SSRF policy, sandbox, timeouts, r
 limits, secret redaction), through `call_tool` with an in-memory ledger.
 
 A tool that requires approval runs only when the caller says `approve: true`: invoking it by
-hand is then the human decision, recorded in the call's ledger as in a run. Outputs and errors
-are redacted as a run's events are (project secret values, credential patterns).
+hand is then the human decision, recorded in the call's ledger as in a run. The call gets only
+the secrets the tool references (its `secret_refs`, `{secret:NAME}` in a built-in's per-call
+config, an MCP server's env/headers); outputs and errors go through the project's redactor, as
+a run's events do.
 """
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
+from accounts.redaction_policy import redactor_for
 from accounts.services import reveal_secrets
 from agent_platform.api.errors import Conflict, FieldError, NotFound
 from runtime.agent.context import NullSink
 from runtime.errors import ToolError, ToolInputInvalid
 from runtime.events import NullTracer
-from runtime.redaction import redactor
 from runtime.store import MemoryLedger
 from runtime.tools.base import Tool, ToolContext
 from runtime.tools.executor import ToolOutcome, call_tool
+from runtime.tools.mcp_session import MCPServerConfig, referenced_secret_names
 from runtime.tools.registry import BUILTIN_NAMES
+from runtime.tools.secret_templates import PLACEHOLDER
 from tools.resolution import resolve_tool, tool_services
 from tools.selectors import find_custom_tool
 
@@ -45,8 +50,10 @@ def playground_tool(project, ref: str, config: dict[str, Any] | None = None) -> 
         raise NotFound(exc.message) from None
 
 
-def invoke_tool(*, project, tool: Tool, input: Any, approve: bool = False) -> ToolOutcome:
-    """Run one call of `tool` for `project` and return its outcome (errors are in the outcome)."""
+def invoke_tool(*, project, tool: Tool, input: Any, approve: bool = False,
+                config: dict[str, Any] | None = None) -> ToolOutcome:
+    """Run one call of `tool` for `project` and return its outcome (errors are in the outcome).
+    `config`: the per-call config the built-in was made with (its secret placeholders count)."""
     key = f"playground:{uuid.uuid4().hex}"
     ledger = MemoryLedger()
     if tool.spec.requires_approval:
@@ -54,12 +61,26 @@ def invoke_tool(*, project, tool: Tool, input: Any, approve: bool = False) -> To
             raise Conflict(f"{tool.spec.name} requires approval: send approve: true to run this call",
                            field="approve", code="approval_required")
         ledger.record_result(f"approval:{key}", {"approved": True, "reason": "approved in the tool playground"})
-    secrets = reveal_secrets(project)
+    secrets = reveal_secrets(project, referenced_secrets(tool, config))
     ctx = ToolContext(idempotency_key=key, project_id=str(project.pk), secrets=secrets,
                       services=tool_services(project))
     outcome = call_tool(tool, input, key=key, ctx=ctx, ledger=ledger, sink=NullSink(), tracer=NullTracer())
-    # As a run's events would show it: no project secret value, no credential-looking string.
-    values = set(secrets.values())
-    outcome.output = redactor.redact_data(outcome.output, values)
-    outcome.error = redactor.redact_data(outcome.error, values) if outcome.error is not None else None
+    # As a run's events would show it: the project's redaction policy.
+    redactor = redactor_for(project)
+    outcome.output = redactor.data(outcome.output, ("output",))
+    outcome.error = redactor.data(outcome.error, ("error",)) if outcome.error is not None else None
     return outcome
+
+
+def referenced_secrets(tool: Tool, config: dict[str, Any] | None = None) -> list[str]:
+    """Names of the secrets one call of `tool` may use: its spec's `secret_refs`, the
+    `{secret:NAME}` placeholders of a built-in's per-call `config`, an MCP server's env/headers."""
+    names = set(tool.spec.secret_refs)
+    if config:
+        names |= {m.group(2) for m in PLACEHOLDER.finditer(json.dumps(config)) if m.group(1)}
+    while hasattr(tool, "inner"):  # rate-limit, timeout and spec wrappers
+        tool = tool.inner
+    server = getattr(tool, "server", None)
+    if isinstance(server, MCPServerConfig):
+        names |= set(referenced_secret_names(server))
+    return sorted(names)

@@ -28,8 +28,11 @@ def notify_project_event(project, type: str, data: dict[str, Any], *, run_id: st
                          extra_url: str = "", endpoint_ids: list[str] | None = None) -> list[WebhookDelivery]:
     """Record and queue one delivery of the event `type` (a snapshot of `data`, now) to every
     endpoint of `project` subscribed to it, and to `extra_url` (a run's `webhook_url`) if given.
-    `endpoint_ids` (an alert rule's endpoints) get it too, whatever they subscribe to."""
-    body = event_body(type, data)
+    `endpoint_ids` (an alert rule's endpoints) get it too, whatever they subscribe to. The snapshot
+    goes through the project's redactor before it is frozen."""
+    from accounts.redaction_policy import redactor_for
+
+    body = event_body(type, redactor_for(project).data(data))
     chosen = set(endpoint_ids or ())
     endpoints = [e for e in WebhookEndpoint.objects.filter(project=project, enabled=True)
                  if e.wants(type) or e.pk in chosen]

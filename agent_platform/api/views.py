@@ -17,6 +17,15 @@ class ProjectAPIView(APIView):
 
     permission_map: dict[str, str] = {}
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        project = getattr(request, "project", None)
+        if project is not None:  # log records of this request use its project's redactor (built on first use)
+            from accounts.redaction_policy import redactor_for
+            from runtime.redaction import use_redactor
+
+            use_redactor(lambda: redactor_for(project))
+
     def list_response(self, queryset, serialize, *, time_field: str = "created_at") -> Response:
         items, next_cursor = paginate(queryset, self.request.query_params, time_field=time_field)
         return Response({"data": [serialize(item) for item in items], "next_cursor": next_cursor})

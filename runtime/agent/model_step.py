@@ -3,6 +3,7 @@ its `model.delta` / `model.completed` events, a `model` span per attempt, and it
 from __future__ import annotations
 
 import concurrent.futures
+import contextvars
 import json
 import threading
 import time
@@ -58,7 +59,7 @@ def interruptible(fn: Callable[[], T], cancel: CancelToken, poll_s: float = 0.05
     thread; anything it then writes is fenced off by the run's lease."""
     if isinstance(cancel, NeverCancelled):
         return fn()
-    future = _calls().submit(fn)
+    future = _calls().submit(contextvars.copy_context().run, fn)  # the run's log redactor follows
     while True:
         try:
             return future.result(timeout=poll_s)

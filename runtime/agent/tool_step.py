@@ -4,6 +4,7 @@ into tool-result messages in call order. Tool failures become `{"error": {...}}`
 for the model; a `Handoff` ends the batch; other control flow propagates."""
 from __future__ import annotations
 
+import contextvars
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -55,7 +56,8 @@ class ToolRunner:
         else:
             with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_CALLS, len(calls)),
                                     thread_name_prefix="agent-tools") as pool:
-                futures = [pool.submit(self._safe_call, call, turn, i) for i, call in enumerate(calls)]
+                futures = [pool.submit(contextvars.copy_context().run, self._safe_call, call, turn, i)
+                           for i, call in enumerate(calls)]
                 results = [f.result() for f in futures]
         handoff = None
         for result in results:

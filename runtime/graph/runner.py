@@ -2,6 +2,7 @@
 timeouts. Returns an outcome for the scheduler, which settles it (checkpoint, routing)."""
 from __future__ import annotations
 
+import contextvars
 import functools
 import threading
 import time
@@ -125,7 +126,7 @@ def _bounded(fn: Callable[[], Any], timeout: float, path: str, run_bound: bool, 
         finally:
             done.set()
 
-    threading.Thread(target=target, name=f"node:{path}", daemon=True).start()
+    threading.Thread(target=contextvars.copy_context().run, args=(target,), name=f"node:{path}", daemon=True).start()
     if not done.wait(timeout):
         if run_bound:
             raise RunTimedOut(f"run exceeded its time limit of {run.limits.timeout_s}s during node {path}")

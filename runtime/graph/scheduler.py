@@ -10,6 +10,7 @@ so parallel branches overlap. Only this thread mutates the scope's state.
 """
 from __future__ import annotations
 
+import contextvars
 import queue
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -95,7 +96,7 @@ class ScopeRun:
                 self.done.put((node.index, exc))
 
         self.in_flight += 1
-        self.pool.submit(task)
+        self.pool.submit(contextvars.copy_context().run, task)  # the run's log redactor follows
 
     def _collect(self) -> None:
         try:

@@ -15,6 +15,7 @@ Approval decisions are read from the ledger under `approval:<key>` as
 """
 from __future__ import annotations
 
+import contextvars
 import json
 import threading
 import time
@@ -161,7 +162,9 @@ def _invoke_bounded(tool: Tool, input: dict[str, Any], ctx: ToolContext) -> Any:
         finally:
             done.set()
 
-    threading.Thread(target=target, name=f"tool-{spec.name}", daemon=True).start()
+    # The caller's context (the run's log redactor) goes with the call.
+    threading.Thread(target=contextvars.copy_context().run, args=(target,), name=f"tool-{spec.name}",
+                     daemon=True).start()
     if not done.wait(deadline - now):
         raise ToolTimeout(f"{spec.name} did not finish within {round(deadline - now, 3)}s")
     exc = box.get("exc")

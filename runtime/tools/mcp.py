@@ -18,7 +18,7 @@ import mcp_types
 
 from runtime.errors import ToolError
 from runtime.tools.base import RetryPolicy, ToolContext, ToolSpec
-from runtime.tools.mcp_session import MCPServerConfig, MCPSession
+from runtime.tools.mcp_session import MCPServerConfig, MCPSession, referenced_secrets
 from runtime.tools.ssrf import HttpPolicy
 
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
@@ -51,7 +51,9 @@ class MCPSessionPool:
         key = (ctx.project_id or "", json.dumps(_config_key(config), sort_keys=True))
         with self._lock:
             session = self._sessions.get(key)
-            if session is None or session.secrets != dict(ctx.secrets):
+            # Only the secrets this server references are read (and scope-checked): a changed value
+            # restarts the session; the project's other secrets are never decrypted here.
+            if session is None or session.secrets != referenced_secrets(config, ctx.secrets):
                 if session is not None:
                     session.close()
                 session = MCPSession(config, secrets=ctx.secrets,

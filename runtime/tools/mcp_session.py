@@ -29,14 +29,40 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from runtime.errors import Cancelled, ToolConnectionError, ToolError, ToolTimeout
+from runtime.secret_scope import check_secret_destination
 from runtime.store import CancelToken, NeverCancelled
 from runtime.tools.http_client import shared_ssl_context
-from runtime.tools.secret_templates import render_template
+from runtime.tools.secret_templates import PLACEHOLDER, render_template
 from runtime.tools.ssrf import HttpPolicy, Resolver, check_url, system_resolver
 
 T = TypeVar("T")
 _POLL_S = 0.05
 _CLOSE_TIMEOUT_S = 10.0  # the SDK bounds its own shutdown (stdin close, SIGTERM, SIGKILL) well below this
+
+
+#: Where a secret in a stdio server's `env` goes: a process on the worker host itself.
+STDIO_SECRET_HOST = "localhost"
+
+
+def referenced_secret_names(config: MCPServerConfig) -> list[str]:
+    """The secrets the server's `env` (stdio) or `headers` (HTTP) templates name."""
+    templates = config.env.values() if config.command else config.headers.values()
+    return sorted({m.group(2) for text in templates for m in PLACEHOLDER.finditer(text) if m.group(1)})
+
+
+def referenced_secrets(config: MCPServerConfig, secrets: Mapping[str, str] | None) -> dict[str, str]:
+    """The values of the secrets the server's templates reference, and only those (nothing else
+    of the project is decrypted), each checked against its scope: a header secret must allow the
+    server URL's host, an env secret `localhost` (the stdio process runs on the worker). Raises
+    `ToolRefused` (`secret_scope`, `missing_secret`)."""
+    secrets = secrets or {}
+    out: dict[str, str] = {}
+    for name in referenced_secret_names(config):
+        if name not in secrets:
+            continue  # render_template raises the typed missing_secret error when connecting
+        check_secret_destination(secrets, name, config.url or STDIO_SECRET_HOST)
+        out[name] = secrets[name]
+    return out
 
 
 @dataclass(frozen=True)
@@ -94,7 +120,7 @@ class MCPSession:
     def __init__(self, config: MCPServerConfig, *, secrets: Mapping[str, str] | None = None,
                  policy: HttpPolicy | None = None, resolver: Resolver = system_resolver) -> None:
         self.config = config
-        self.secrets = dict(secrets or {})
+        self.secrets = referenced_secrets(config, secrets)
         self.policy = policy or HttpPolicy()
         self.resolver = resolver
         self._lock = threading.Lock()

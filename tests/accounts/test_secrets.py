@@ -7,7 +7,9 @@ from django.test import override_settings
 
 from accounts import crypto, services
 from accounts.models import Secret
+from accounts.redaction_policy import redactor_for
 from agent_platform.config import new_encryption_key
+from runtime.redaction import redacting_with
 from tests.conftest import client_for, make_key
 
 VALUE = "pw-9f8e7d6c5b4a-very-secret"
@@ -39,12 +41,14 @@ def test_value_never_appears_in_log_lines(project, caplog):
     caplog.set_level(logging.DEBUG)
     services.set_secret(project=project, name="API_TOKEN", value=VALUE)
     logger = logging.getLogger("tests.secrets")
-    logger.info("calling upstream with token %s", VALUE)
-    logger.warning(f"header was Authorization: Bearer {VALUE}")
-    try:
-        raise ValueError(f"boom {VALUE}")
-    except ValueError:
-        logger.exception("failed")
+    # Records made by the project's code (a run, a request of the project) use its redactor.
+    with redacting_with(redactor_for(project)):
+        logger.info("calling upstream with token %s", VALUE)
+        logger.warning(f"header was Authorization: Bearer {VALUE}")
+        try:
+            raise ValueError(f"boom {VALUE}")
+        except ValueError:
+            logger.exception("failed")
     text = caplog.text + " ".join(r.getMessage() for r in caplog.records)
     assert VALUE not in text
     assert text.count("[REDACTED]") >= 3

@@ -124,7 +124,7 @@ class ToolInvoke(ProjectAPIView):
         data = validated(s.InvokeIn, request.data)
         tool = playground.playground_tool(request.project, tool_id, data.get("config"))
         outcome = playground.invoke_tool(project=request.project, tool=tool, input=data["input"],
-                                         approve=data["approve"])
+                                         approve=data["approve"], config=data.get("config"))
         if outcome.error is not None:
             return tool_error_response(outcome.error)
         return Response({"tool": tool.spec.name, "output": outcome.output, "latency_ms": outcome.latency_ms})

@@ -4,6 +4,7 @@ the list of the bodies' outputs, in item order. A failed item fails the node (af
 already started finish); items waiting for human input make the node wait."""
 from __future__ import annotations
 
+import contextvars
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -55,7 +56,7 @@ class MapNode(BodyNode):
         if workers <= 1:
             return _gather([_attempt(run_item, i) for i in range(len(items))])
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"map:{ctx.path}") as pool:
-            futures = [pool.submit(_attempt, run_item, i) for i in range(len(items))]
+            futures = [pool.submit(contextvars.copy_context().run, _attempt, run_item, i) for i in range(len(items))]
             return _gather([f.result() for f in futures])
 
 
