@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("runs.api.urls")),
     path("", include("evals.api.urls")),
     path("", include("webhooks.api.urls")),
+    path("", include("retention.api.urls")),
     path("", include("limits.api.urls")),
     path("", include("alerts.api.urls")),
 ]

@@ -64,7 +64,7 @@ def _add(kb: KnowledgeBase, data: dict):
     if data.get("file"):
         upload = data["file"]
         return services.add_document(kb=kb, name=data.get("name") or upload.name, source="upload",
-                                     content=upload.read(), content_type=upload.content_type or "",
+                                     content=upload, content_type=upload.content_type or "",
                                      metadata=metadata, filename=upload.name)
     if data.get("url"):
         return services.add_document(kb=kb, name=data.get("name") or data["url"], source="url", url=data["url"],

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from agent_platform import artifacts
 from agent_platform.redis_client import redis_client
 from rag.embedders import knowledge_base_embedder
 from rag.models import Chunk, Document, DocumentContent
@@ -98,7 +99,8 @@ def _load_source(document: Document, fetch: Fetch | None) -> Source:
     stored = DocumentContent.objects.filter(document=document).first()
     if stored is None:
         raise DocumentError("the document's content is missing; upload it again")
-    return Source(bytes(stored.data), document.content_type or None, stored.filename or document.name)
+    return Source(artifacts.read_bytes(stored.artifact_key), document.content_type or None,
+                  stored.filename or document.name)
 
 
 def _project_fetch(project) -> Fetch:

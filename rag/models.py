@@ -87,12 +87,19 @@ class Document(models.Model):
 
 class DocumentContent(models.Model):
     """The bytes of an uploaded or pasted document, kept so it can be re-indexed (URL documents
-    are fetched again instead)."""
+    are fetched again instead). The bytes are an artifact under their content address
+    (`documents/…`, agent_platform/artifacts.py); this row keeps them alive."""
 
     document = models.OneToOneField(Document, on_delete=models.CASCADE, primary_key=True, related_name="content")
-    data = models.BinaryField()
-    content_hash = models.CharField(max_length=80)
+    content_hash = models.CharField(max_length=80)  # "sha256:<hex>" of the bytes: also their artifact key
+    size = models.BigIntegerField(default=0)
     filename = models.CharField(max_length=500, blank=True, default="")
+
+    @property
+    def artifact_key(self) -> str:
+        from agent_platform import artifacts
+
+        return artifacts.key_for(artifacts.DOCUMENTS, self.content_hash.removeprefix("sha256:"))
 
 
 class Chunk(models.Model):

@@ -6,13 +6,15 @@ stored with status `queued` and a job is enqueued on the `ingest` queue after co
 """
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
-from typing import Any
+from typing import IO, Any
 
 import django_rq
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from agent_platform import artifacts
 from agent_platform.api.errors import Conflict, FieldError
 from rag import vector_index
 from rag.embedders import embedder_for
@@ -20,7 +22,6 @@ from rag.models import Chunk, Document, DocumentContent, KnowledgeBase
 from runtime.errors import EmbeddingError, InputInvalid
 from runtime.rag.chunking import ChunkingPolicy
 from runtime.rag.embeddings import LOCAL_DEFAULT_REF
-from runtime.rag.ingest import content_hash
 
 INGEST_QUEUE = "ingest"
 INGEST_JOB = "rag.tasks.ingest_document"
@@ -132,17 +133,23 @@ def delete_knowledge_base(*, kb: KnowledgeBase) -> None:
 
 
 # --- documents ---------------------------------------------------------------------------------
-def add_document(*, kb: KnowledgeBase, name: str, source: str, content: bytes | None = None, url: str = "",
-                 content_type: str = "", metadata: Mapping[str, Any] | None = None,
+def add_document(*, kb: KnowledgeBase, name: str, source: str, content: bytes | IO[bytes] | None = None,
+                 url: str = "", content_type: str = "", metadata: Mapping[str, Any] | None = None,
                  filename: str = "") -> tuple[Document, bool]:
-    """Store a document (upload/text: its bytes; url: the address) and queue its ingestion.
+    """Store a document (upload/text: its bytes, or an open file read in chunks; url: the address)
+    and queue its ingestion.
 
     A document with the same name is replaced. Returns `(document, queued)`: an upload or text
     whose bytes and metadata equal what the document already holds is a no-op (`queued` False,
     unless its last ingestion failed); a URL document is always queued, and its job is a no-op
-    if the fetched bytes are unchanged."""
+    if the fetched bytes are unchanged. The bytes go to the artifacts storage first (streamed,
+    outside the transaction); the row that keeps them is committed under the key's lock."""
     metadata = dict(metadata or {})
-    digest = content_hash(content) if content is not None else ""
+    stored, fileobj = None, None
+    if content is not None:
+        fileobj = io.BytesIO(content) if isinstance(content, bytes) else content
+        stored = artifacts.put_file(artifacts.DOCUMENTS, fileobj)
+    digest = f"sha256:{stored.sha256}" if stored else ""
     with transaction.atomic():
         document = Document.objects.select_for_update().filter(knowledge_base=kb, name=name).first()
         if document is not None and _unchanged(document, source, digest, url, metadata):
@@ -153,9 +160,12 @@ def add_document(*, kb: KnowledgeBase, name: str, source: str, content: bytes | 
         document.source, document.url, document.content_type = source, url, content_type
         document.metadata = metadata
         document.save()
-        if content is not None:
+        if stored is not None:
+            with connection.cursor() as cur:
+                artifacts.xact_key_lock(cur, stored.key)
+            artifacts.ensure(stored, fileobj)  # collected between put and lock: written again
             DocumentContent.objects.update_or_create(document=document, defaults={
-                "data": content, "content_hash": digest, "filename": filename or name})
+                "content_hash": digest, "size": stored.size, "filename": filename or name})
         else:
             DocumentContent.objects.filter(document=document).delete()
         _queue(document, force=force)

@@ -95,10 +95,12 @@ class Checkpoint(models.Model):
 
 
 class Blob(models.Model):
-    """A large payload stored once (by content hash) and referenced from checkpoints."""
+    """A large payload stored once (by content hash) and referenced from checkpoints as
+    `{"$blob": sha256}`. The bytes (its compact JSON) are an artifact (`blobs/…`,
+    agent_platform/artifacts.py); this row is what keeps them: retention deletes the row once no
+    checkpoint references it, then the object."""
 
     sha256 = models.CharField(primary_key=True, max_length=64)
-    data = models.JSONField()
     size = models.IntegerField()
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -14,6 +14,7 @@ every node that does I/O) or a status transition.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import threading
 import time
@@ -23,6 +24,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from agent_platform import artifacts
 from runs import event_log, otel_export, pubsub
 from runs.db import writer
 from runs.event_log import PendingEvent, PendingSpan
@@ -264,9 +266,15 @@ def _offload_value(cur, value: Any) -> Any:
     if isinstance(value, (dict, list, str)):
         text = json.dumps(value, separators=(",", ":"), sort_keys=True)
         if len(text) > BLOB_THRESHOLD:
-            digest = hashlib.sha256(text.encode()).hexdigest()
-            cur.execute("INSERT INTO runs_blob (sha256, data, size, created_at) VALUES (%s, %s, %s, now()) "
-                        "ON CONFLICT (sha256) DO NOTHING", (digest, Jsonb(value), len(text)))
+            data = text.encode()
+            digest = hashlib.sha256(data).hexdigest()
+            stored = artifacts.Stored(artifacts.key_for(artifacts.BLOBS, digest), digest, len(data))
+            # Under the key's lock: the row (touched, so retention's grace period restarts) and the
+            # object exist together when the lock is released (agent_platform/artifacts.py).
+            with artifacts.key_lock(cur, stored.key):
+                cur.execute("INSERT INTO runs_blob (sha256, size, created_at) VALUES (%s, %s, now()) "
+                            "ON CONFLICT (sha256) DO UPDATE SET created_at = now()", (digest, len(data)))
+                artifacts.ensure(stored, io.BytesIO(data))
             return {"$blob": digest}
     return value
 
@@ -277,7 +285,7 @@ def _resolve_blobs(cur, delta: Any) -> Any:
     out = {}
     for key, value in delta.items():
         if isinstance(value, dict) and set(value) == {"$blob"}:
-            cur.execute("SELECT data FROM runs_blob WHERE sha256 = %s", (value["$blob"],))
-            value = cur.fetchone()[0]
+            with artifacts.open_artifact(artifacts.key_for(artifacts.BLOBS, value["$blob"])) as handle:
+                value = json.load(handle)
         out[key] = value
     return out

@@ -105,7 +105,7 @@ class DocumentList(ProjectAPIView):
         if upload.size > settings.PLATFORM_MAX_UPLOAD_BYTES:
             raise _too_large()
         document, queued = services.add_document(
-            kb=kb, name=data.get("name") or upload.name, source="upload", content=upload.read(),
+            kb=kb, name=data.get("name") or upload.name, source="upload", content=upload,
             content_type=upload.content_type or "", metadata=_metadata(data.get("metadata")), filename=upload.name)
         return _document_response(document, queued)
 
