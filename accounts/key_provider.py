@@ -54,7 +54,7 @@ class LocalKeyProvider:
     """Master keys held by this process (from the environment or a key file), AES-256-GCM wrapping."""
 
     def __init__(self, keys: list[str] | None = None) -> None:
-        from accounts.crypto import _keyring
+        from accounts.master_keys import _keyring
 
         self._keys = dict(_keyring(tuple(keys if keys is not None else settings.PLATFORM_ENCRYPTION_KEYS)))
         self._current = next(iter(self._keys))
