@@ -169,6 +169,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},  # no call to a public validator
+    "ENUM_NAME_OVERRIDES": {"LimitScopeEnum": ["project", "api_key"],  # limits vs API-key scopes
+                            "ApiKeyScopeEnum": "accounts.key_scopes.SCOPE_CHOICES"},
 }
 
 RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600} for name in ("default", "runs", "ingest", "evals")}

@@ -63,6 +63,6 @@ class ScopeUsageOut(serializers.Serializer):
     usd_per_month = WindowCounterOut()
 
 
-class UsageOut(serializers.Serializer):
+class UsageReportOut(serializers.Serializer):
     project = ScopeUsageOut()
     api_keys = ScopeUsageOut(many=True, help_text="keys that have limits of their own")

@@ -51,7 +51,7 @@ def _scope_usage(row: Limits) -> dict:
 
 
 class Usage(ProjectAPIView):
-    @extend_schema(responses=s.UsageOut, operation_id="usage_retrieve")
+    @extend_schema(responses=s.UsageReportOut, operation_id="usage_retrieve")
     def get(self, request):
         keys = Limits.objects.filter(project=request.project, api_key__isnull=False).select_related("api_key")
         return Response({"project": _scope_usage(selectors.project_limits(request.project)),
