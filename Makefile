@@ -57,6 +57,7 @@ test-sdk: install
 	  $(PY) sdk/testing/live_server.py start --var-dir $(SDK_VAR) --port $(SDK_PORT) --env-file $(SDK_VAR)/sdk.env; \
 	  (cd sdk/python && AGENT_PLATFORM_ENV_FILE=$(SDK_VAR)/sdk.env $(SDK_VENV)/bin/python -m pytest -q -p no:cacheprovider tests); \
 	  : "JS SDK suite (sdk/js) below this line, with AGENT_PLATFORM_ENV_FILE=$(SDK_VAR)/sdk.env"; \
+	  (cd sdk/js && npm ci --no-audit --no-fund && AGENT_PLATFORM_ENV_FILE=$(SDK_VAR)/sdk.env npm test); \
 	  : "end of the SDK suites"
 
 lint: install

@@ -93,7 +93,8 @@ export function renderModels(document) {
     if (!schema) throw new Error(`the OpenAPI document has no component ${component}`);
     const required = new Set(schema.required ?? []);
     lines.push(`/** OpenAPI component \`${component}\`. */`, `export interface ${name} {`);
-    for (const [field, prop] of Object.entries(schema.properties ?? {})) {
+    // Sorted: a reordering of serializer fields is not drift.
+    for (const [field, prop] of Object.entries(schema.properties ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const key = IDENTIFIER.test(field) ? field : JSON.stringify(field);
       const readOnly = prop.readOnly ? "readonly " : "";
       lines.push(`  ${readOnly}${key}${required.has(field) ? "" : "?"}: ${typeOf(prop)};`);

@@ -15,6 +15,7 @@ import type { EventSourceMessage } from "eventsource-parser";
 import type { HttpClient } from "./core.js";
 import { APIError, StreamError } from "./errors.js";
 import type { RunEvent, Run } from "./models.js";
+import type { Page } from "./pagination.js";
 import { backoffDelay, isRetryableStatus, parseRetryAfter, resolveRetry, sleep } from "./retry.js";
 import type { RetryOptions } from "./retry.js";
 
@@ -46,6 +47,9 @@ export async function* streamRunEvents(http: HttpClient, runId: string, options:
   const signal = options.signal;
   let lastSeq = options.afterSeq ?? 0;
   let failures = 0;
+  // The server keeps a stream opened after the terminal event open (heartbeats only): a caller
+  // resuming past the end gets an empty, finished iterator instead.
+  if (lastSeq > 0 && (await isFinished(http, runId, lastSeq, signal))) return;
   for (;;) {
     const connection = new AbortController();
     const onAbort = () => connection.abort(signal?.reason);
@@ -79,7 +83,7 @@ export async function* streamRunEvents(http: HttpClient, runId: string, options:
       signal?.removeEventListener("abort", onAbort);
       connection.abort();
     }
-    if (!progressed && (await isFinished(http, runId, signal))) return; // nothing more will come
+    if (!progressed && (await isFinished(http, runId, lastSeq, signal))) return; // nothing more will come
     failures += 1;
     if (failures > maxReconnects) {
       throw new StreamError(`run ${runId}: stream lost after ${maxReconnects} reconnect attempts without a new event (last seq ${lastSeq})`, lastSeq, { cause: failure });
@@ -89,11 +93,20 @@ export async function* streamRunEvents(http: HttpClient, runId: string, options:
   }
 }
 
-/** Has the run ended and already sent everything (so a reconnect would bring nothing)? */
-async function isFinished(http: HttpClient, runId: string, signal: AbortSignal | undefined): Promise<boolean> {
+/** Has the run finished with no event after `afterSeq`? */
+async function endedBefore(http: HttpClient, runId: string, afterSeq: number, signal: AbortSignal | undefined): Promise<boolean> {
+  const options = { retry: false as const, ...(signal ? { signal } : {}) };
+  const run = await http.request<Run>({ method: "GET", path: `/runs/${encodeURIComponent(runId)}`, options });
+  if (!TERMINAL_STATUSES.has(run.status ?? "")) return false;
+  const page = await http.request<Page<RunEvent>>({
+    method: "GET", path: `/runs/${encodeURIComponent(runId)}/events`, query: { after_seq: afterSeq, limit: 1 }, options });
+  return page.data.length === 0;
+}
+
+/** `endedBefore`, for a connection that brought nothing: a failure to ask counts as "not yet". */
+async function isFinished(http: HttpClient, runId: string, lastSeq: number, signal: AbortSignal | undefined): Promise<boolean> {
   try {
-    const run = await http.request<Run>({ method: "GET", path: `/runs/${encodeURIComponent(runId)}`, options: { retry: false, ...(signal ? { signal } : {}) } });
-    return TERMINAL_STATUSES.has(run.status ?? "");
+    return await endedBefore(http, runId, lastSeq, signal);
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
     if (err instanceof APIError && !isRetryableStatus(err)) throw err;

@@ -38,6 +38,7 @@ test("400: a bad field is named in errors", async () => {
   await assert.rejects(client.agents.create({ name: "" }), (err) => {
     assert.ok(err instanceof BadRequestError, err.message);
     assert.equal(err.status, 400);
+    assert.equal(err.code, "validation_error");
     assert.ok(Array.isArray(err.errors.name) && err.errors.name.length > 0, JSON.stringify(err.errors));
     return true;
   });
@@ -50,8 +51,10 @@ test("400: a bad field is named in errors", async () => {
 
 test("422: input that does not match the agent's schema names the field", async () => {
   await assert.rejects(client.runs.create({ agent: agent.id, input: { message: 42 } }), (err) => {
-    assert.ok(err instanceof UnprocessableEntityError || err instanceof BadRequestError, err.message);
-    assert.ok(Object.keys(err.errors).some((field) => field.includes("message")), JSON.stringify(err.errors));
+    assert.ok(err instanceof UnprocessableEntityError, err.message);
+    assert.equal(err.status, 422);
+    assert.equal(err.code, "invalid_input");
+    assert.deepEqual(Object.keys(err.errors), ["input.message"]);
     return true;
   });
 });
@@ -65,6 +68,6 @@ test("409: cancelling a finished run is a ConflictError", async () => {
 test("401: a bad key is an AuthenticationError, thrown without retrying", async () => {
   const bad = new AgentPlatform({ baseURL: liveServer().baseURL, apiKey: "ap_not_a_key" });
   const started = performance.now();
-  await assert.rejects(bad.agents.list().firstPage(), problemOf(AuthenticationError, 401, "unauthorized"));
+  await assert.rejects(bad.agents.list().firstPage(), problemOf(AuthenticationError, 401, "authentication_failed"));
   assert.ok(performance.now() - started < 400, "a 4xx is not retried");
 });

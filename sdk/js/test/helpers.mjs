@@ -73,6 +73,13 @@ export async function relay(req, body, res) {
   return { status: answer.statusCode, headers: answer.headers, body: data };
 }
 
+/** Stream an upstream answer to the client; when the client goes away, hang up upstream too. */
+export function pipeThrough(answer, res) {
+  res.writeHead(answer.statusCode, answer.headers);
+  res.on("close", () => answer.destroy());
+  answer.pipe(res);
+}
+
 /** A problem+json answer. */
 export function problem(res, status, code, headers = {}) {
   const body = JSON.stringify({ type: `https://agent-platform.dev/problems/${code}`, title: code, status, detail: `injected ${code}` });

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
 import { NotFoundError, StreamError } from "../dist/index.js";
-import { clientVia, makeClient, problem, startProxy, scriptedAgent, uniq, upstream } from "./helpers.mjs";
+import { clientVia, makeClient, pipeThrough, problem, startProxy, scriptedAgent, uniq, upstream } from "./helpers.mjs";
 
 const client = makeClient();
 let agent;
@@ -29,17 +29,14 @@ async function cuttingProxy(cuts) {
   const connections = [];
   const proxy = await startProxy(async (req, body, res) => {
     if (!req.url.includes("/stream")) {
-      const answer = await upstream(req, body);
-      res.writeHead(answer.statusCode, answer.headers);
-      answer.pipe(res);
-      return;
+      return pipeThrough(await upstream(req, body), res);
     }
     const cut = cuts[connections.length];
     const record = { lastEventId: req.headers["last-event-id"] ?? null, cut: false };
     connections.push(record);
     const answer = await upstream(req, body);
+    if (!cut) return pipeThrough(answer, res);
     res.writeHead(answer.statusCode, answer.headers);
-    if (!cut) return answer.pipe(res);
     let sent = 0;
     answer.on("data", (chunk) => {
       if (record.cut) return;
@@ -119,11 +116,12 @@ describe("stream failures", () => {
         return problem(res, 503, "unavailable");
       }
       const answer = await upstream(req, body); // GET /runs/{id} says the run is still "running"
-      res.writeHead(answer.statusCode, answer.headers);
       const chunks = [];
       for await (const chunk of answer) chunks.push(chunk);
       const value = JSON.parse(Buffer.concat(chunks).toString());
-      res.end(JSON.stringify({ ...value, status: "running" }));
+      const text = JSON.stringify(req.url.includes("/events") ? value : { ...value, status: "running" });
+      res.writeHead(answer.statusCode, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+      res.end(text);
     });
     try {
       const via = clientVia(proxy.url);
@@ -156,10 +154,8 @@ describe("stream failures", () => {
     const run = await client.runs.create({ agent: agent.id, input: { message: "z" } });
     let closed;
     const proxy = await startProxy(async (req, body, res) => {
-      const answer = await upstream(req, body);
-      res.writeHead(answer.statusCode, answer.headers);
       if (req.url.includes("/stream")) closed = new Promise((resolve) => res.on("close", resolve));
-      answer.pipe(res);
+      pipeThrough(await upstream(req, body), res);
     });
     try {
       const via = clientVia(proxy.url);
