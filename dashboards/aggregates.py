@@ -11,6 +11,7 @@ from django.db import connection
 from dashboards import buckets
 
 RUN_TABLE = "dashboards_runrolluphour"
+TARGET_TABLE = "dashboards_targetrolluphour"  # the same sums per target (no version/environment/model)
 MODEL_TABLE = "dashboards_modelrolluphour"
 RUN_SUMS = ("runs", "succeeded", "failed", "cancelled", "timed_out", "timed_runs", "duration_sum_ms",
             "input_tokens", "output_tokens", "cost_usd")
@@ -74,7 +75,7 @@ def summed(table: str, *, project_id: str, since: datetime, until: datetime, gro
            where: dict[str, Any] | None = None) -> list[tuple[tuple, Stats]]:
     """[(group key, Stats)] of the rows of `project_id` in [since, until), grouped by `group_by`
     (names of GROUPS), filtered by `where` (column = value; columns of the rollup table)."""
-    sums = RUN_SUMS if table == RUN_TABLE else MODEL_SUMS
+    sums = MODEL_SUMS if table == MODEL_TABLE else RUN_SUMS
     keys = [f"{GROUPS[name]} AS {name}" for name in group_by]
     columns = [*keys, *(f"sum({col}) AS {col}" for col in sums),
                *(f"sum(duration_buckets[{i + 1}])" for i in range(buckets.BUCKET_COUNT))]

@@ -1,7 +1,7 @@
 """Hourly rollups of finished runs, the only source of the console's dashboards.
 
 `RunRollupHour` holds one row per (project, hour of `finished_at`, target, version, environment,
-model); `ModelRollupHour` one per (project, hour, model) from the model-call spans of those same
+model), `TargetRollupHour` the same summed per target; `ModelRollupHour` one per (project, hour, model) from the model-call spans of those same
 runs. Both are rebuilt incrementally by `dashboards.rollups.rollup_runs` from a high-water mark
 kept in `RollupState`. They outlive the runs they summarise (retention deletes runs, not rollups).
 """
@@ -38,7 +38,35 @@ class RunRollupHour(models.Model):
         constraints = [models.UniqueConstraint(
             fields=["project", "hour", "target_kind", "target_id", "version", "environment", "model"],
             name="uniq_run_rollup_hour")]
-        indexes = [models.Index(fields=["project", "hour"], name="run_rollup_project_hour")]
+        indexes = [models.Index(fields=["project", "hour"], name="run_rollup_project_hour"),
+                   models.Index(fields=["project", "target_kind", "target_id", "hour"], name="run_rollup_target_hour")]
+
+
+class TargetRollupHour(models.Model):
+    """RunRollupHour summed over versions, environments and models: what the overview reads (a
+    sixth of the rows or fewer), refilled from RunRollupHour by the same pass."""
+
+    project = models.ForeignKey("accounts.Project", on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+    target_kind = models.CharField(max_length=16)
+    target_id = models.CharField(max_length=40)
+    target_name = models.CharField(max_length=200)
+    runs = models.IntegerField(default=0)
+    succeeded = models.IntegerField(default=0)
+    failed = models.IntegerField(default=0)
+    cancelled = models.IntegerField(default=0)
+    timed_out = models.IntegerField(default=0)
+    timed_runs = models.IntegerField(default=0)
+    duration_sum_ms = models.FloatField(default=0)
+    duration_buckets = ArrayField(models.IntegerField(), default=empty)
+    input_tokens = models.BigIntegerField(default=0)
+    output_tokens = models.BigIntegerField(default=0)
+    cost_usd = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "hour", "target_kind", "target_id"],
+                                               name="uniq_target_rollup_hour")]
+        indexes = [models.Index(fields=["project", "hour"], name="target_rollup_project_hour")]
 
 
 class ModelRollupHour(models.Model):

@@ -1,7 +1,7 @@
 """Fill the hourly rollups from finished runs, incrementally.
 
 Each pass recomputes every hour from `floor_hour(high_water - grace)` on, from the raw runs
-(and their model spans), and replaces those rollup rows in one transaction: a pass is
+(and their model spans; the per-target rows from the fresh detailed rows), and replaces those rollup rows in one transaction: a pass is
 idempotent, a run whose transaction committed late (up to `grace` after its `finished_at`, or
 anywhere inside the still-open hour) is counted on the next pass, and hours before the window are
 never touched again. A transaction-level advisory lock serialises concurrent passes (the
@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 
-from dashboards.buckets import sql_bucket_array
+from dashboards.buckets import BUCKET_COUNT, sql_bucket_array
 from dashboards.models import RollupState
 
 STATE = "runs"
@@ -48,6 +48,17 @@ LEFT JOIN workflows_workflow w ON w.id = r.workflow_id
 LEFT JOIN workflows_workflowversion wv ON wv.id = r.workflow_version_id
 WHERE r.finished_at >= %(start)s AND r.status IN {_TERMINAL}
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+"""
+
+_TARGETS_SQL = f"""
+INSERT INTO dashboards_targetrolluphour (project_id, hour, target_kind, target_id, target_name, runs, succeeded,
+    failed, cancelled, timed_out, timed_runs, duration_sum_ms, duration_buckets, input_tokens, output_tokens, cost_usd)
+SELECT project_id, hour, target_kind, target_id, max(target_name), sum(runs), sum(succeeded), sum(failed),
+    sum(cancelled), sum(timed_out), sum(timed_runs), sum(duration_sum_ms),
+    ARRAY[{", ".join(f"sum(duration_buckets[{i + 1}])" for i in range(BUCKET_COUNT))}]::integer[],
+    sum(input_tokens), sum(output_tokens), sum(cost_usd)
+FROM dashboards_runrolluphour WHERE hour >= %(start)s
+GROUP BY project_id, hour, target_kind, target_id
 """
 
 _MODELS_SQL = f"""
@@ -93,9 +104,11 @@ def rollup_runs(*, now: datetime | None = None, rebuild: bool = False) -> Rollup
         cursor.execute("SELECT now()")
         high_water = cursor.fetchone()[0]
         cursor.execute("DELETE FROM dashboards_runrolluphour WHERE hour >= %s", [start])
+        cursor.execute("DELETE FROM dashboards_targetrolluphour WHERE hour >= %s", [start])
         cursor.execute("DELETE FROM dashboards_modelrolluphour WHERE hour >= %s", [start])
         cursor.execute(_RUNS_SQL, {"start": start})
         run_rows = cursor.rowcount
+        cursor.execute(_TARGETS_SQL, {"start": start})
         cursor.execute(_MODELS_SQL, {"start": start})
         model_rows = cursor.rowcount
         elapsed = (time.perf_counter() - started) * 1000

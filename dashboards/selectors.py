@@ -9,7 +9,7 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from accounts.models import Project
-from dashboards.aggregates import MODEL_TABLE, RUN_TABLE, Stats, summed, total
+from dashboards.aggregates import MODEL_TABLE, RUN_TABLE, TARGET_TABLE, Stats, summed, total
 from runs.models import QUEUED, Run
 
 # Range choices: (label, number of steps, step).
@@ -81,21 +81,32 @@ def queue_state(project: Project) -> QueueState:
 @dataclass
 class Overview:
     series: Series
+    targets: list[Stats]  # every agent and workflow with runs in the window, most runs first
     top_failing: list[Stats]
     queue: QueueState
 
 
 def overview(project: Project, win: Window) -> Overview:
-    series = _series(RUN_TABLE, project, win)
-    targets = summed(RUN_TABLE, project_id=project.pk, since=win.since, until=win.until,
-                     group_by=("target_kind", "target_id", "target_name"))
-    failing = []
-    for (kind, target_id, name), stats in targets:
-        if stats.problems:
-            stats.values.update(kind=kind, target_id=target_id, name=name)
-            failing.append(stats)
-    failing.sort(key=lambda s: (-s.problems, -(1 - (s.success_rate or 0))))
-    return Overview(series, failing[:TOP_FAILING], queue_state(project))
+    """One query on the per-target rollups, grouped by step and target: the series sums the
+    targets of each step, the target list sums the steps of each target."""
+    rows = summed(TARGET_TABLE, project_id=project.pk, since=win.since, until=win.until,
+                  group_by=(win.step, "target_kind", "target_id", "target_name"))
+    by_step: dict[datetime, list] = {}
+    by_target: dict[tuple[str, str], list] = {}
+    names: dict[tuple[str, str], str] = {}
+    for (step, kind, target_id, name), stats in rows:
+        by_step.setdefault(step, []).append(((), stats))
+        by_target.setdefault((kind, target_id), []).append(((), stats))
+        names[(kind, target_id)] = name
+    series = Series(win, [(step, total(by_step[step]) if step in by_step else Stats()) for step in win.steps])
+    targets = []
+    for (kind, target_id), groups in by_target.items():
+        stats = total(groups)
+        stats.values.update(kind=kind, target_id=target_id, name=names[(kind, target_id)])
+        targets.append(stats)
+    targets.sort(key=lambda s: -s.runs)
+    failing = sorted((t for t in targets if t.problems), key=lambda s: (-s.problems, s.success_rate or 0))
+    return Overview(series, targets, failing[:TOP_FAILING], queue_state(project))
 
 
 @dataclass
@@ -123,8 +134,8 @@ def target(project: Project, kind: str, target_id: str, win: Window) -> TargetPa
 
 
 def targets_in_range(project: Project, win: Window) -> list[Stats]:
-    """Every agent and workflow with runs in the window (the target pages' index)."""
-    rows = summed(RUN_TABLE, project_id=project.pk, since=win.since, until=win.until,
+    """Every agent and workflow with runs in the window."""
+    rows = summed(TARGET_TABLE, project_id=project.pk, since=win.since, until=win.until,
                   group_by=("target_kind", "target_id", "target_name"))
     out = []
     for (kind, target_id, name), stats in rows:

@@ -62,7 +62,7 @@ def overview_context(request: HttpRequest) -> dict:
         return {}
     data = selectors.overview(project, win)
     return {**_controls(request, project, win), "overview": data, "charts": run_charts(data.series),
-            "targets": selectors.targets_in_range(project, win)}
+            "targets": data.targets}
 
 
 def admin_home(request: HttpRequest) -> HttpResponse:

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from dashboards import buckets
-from dashboards.models import ModelRollupHour, RollupState, RunRollupHour
+from dashboards.models import ModelRollupHour, RollupState, RunRollupHour, TargetRollupHour
 from dashboards.rollups import rollup_runs
 from runs.models import TERMINAL, Run, Span
 from tests.dashboards.factories import finished_run, random_runs
@@ -65,6 +65,19 @@ def assert_rollups_match(project) -> None:
             assert got[field] == row[field], (key, field)
         assert got["duration_sum_ms"] == pytest.approx(row["duration_sum_ms"], rel=1e-9)
         assert got["cost_usd"] == pytest.approx(row["cost_usd"], rel=1e-9)
+    per_target: dict = defaultdict(lambda: {"runs": 0, "failed": 0, "buckets": buckets.empty(), "cost_usd": 0.0})
+    for (hour, kind, target_id, _name, _v, _env, _model), row in expected.items():
+        into = per_target[(hour, kind, target_id)]
+        into["runs"] += row["runs"]
+        into["failed"] += row["failed"]
+        into["buckets"] = buckets.merge([into["buckets"], row["buckets"]])
+        into["cost_usd"] += row["cost_usd"]
+    stored_targets = {(t.hour, t.target_kind, t.target_id): t for t in TargetRollupHour.objects.filter(project=project)}
+    assert stored_targets.keys() == per_target.keys()
+    for key, row in per_target.items():
+        got = stored_targets[key]
+        assert (got.runs, got.failed, list(got.duration_buckets)) == (row["runs"], row["failed"], row["buckets"]), key
+        assert got.cost_usd == pytest.approx(row["cost_usd"], rel=1e-9)
     models: dict = defaultdict(lambda: [0, 0, 0, 0, 0.0])
     for span in Span.objects.filter(run__project=project, kind="model", run__status__in=TERMINAL).select_related("run"):
         row = models[(hour_of(span.run.finished_at), span.name)]
