@@ -214,11 +214,7 @@ class RunTrace:
         """A run store starts: load the run's attributes and start the invoke span, once. False when
         nothing is exported (the request's trace was not sampled)."""
         if self.invoke is None:
-            from runs.models import Run
-
-            run = Run.objects.select_related("agent", "agent_version", "workflow", "workflow_version").get(
-                pk=self.run_id)
-            self.info = otel_genai.run_info(run)
+            self.info = otel_genai.run_info(_run_row(self.run_id))
             shape = otel_genai.invoke_span(self.info, status="running", data={}, capture_content=False)
             self.invoke = self.pipeline.tracer.start_span(shape.name, context=self.parent, kind=shape.kind,
                                                           attributes=shape.attributes, start_time=self.started_ns)
@@ -268,6 +264,29 @@ class RunTrace:
             return None
         with self._content_lock:
             return self._content.pop(span_id, {})
+
+
+# What every span of a run carries: one statement on the run store's connection (the ORM's join with
+# the versions' bodies cost 3 ms a run; this, a fraction of one).
+RUN_INFO_SQL = """
+SELECT r.id, r.kind, r.project_id, r.environment, coalesce(r.agent_id, r.workflow_id) AS definition_id,
+       coalesce(a.name, w.name) AS name, coalesce(av.number, wv.number) AS version,
+       CASE WHEN jsonb_typeof(av.body -> 'model') = 'string' THEN av.body ->> 'model' END AS model_ref
+FROM runs_run r
+LEFT JOIN agents_agent a ON a.id = r.agent_id
+LEFT JOIN agents_agentversion av ON av.id = r.agent_version_id
+LEFT JOIN workflows_workflow w ON w.id = r.workflow_id
+LEFT JOIN workflows_workflowversion wv ON wv.id = r.workflow_version_id
+WHERE r.id = %s"""
+
+
+def _run_row(run_id: str) -> dict[str, Any]:
+    from runs.db import writer
+
+    with writer() as cur:
+        cur.execute(RUN_INFO_SQL, (run_id,))
+        names = [column.name for column in cur.description]
+        return dict(zip(names, cur.fetchone(), strict=True))
 
 
 def _end(span: trace.Span, shape: otel_genai.SpanShape, end_ns: int) -> None:

@@ -51,26 +51,21 @@ class SpanShape:
     error_message: str = ""
 
 
-def run_info(run) -> RunInfo:
-    """The `agent_platform.*` attributes and invoke-span naming of a stored run (agent and workflow
-    relations, and their versions, selected)."""
-    attributes: Attributes = {"agent_platform.run.id": run.pk, "agent_platform.run.kind": run.kind,
-                              "agent_platform.project.id": run.project_id}
-    if run.environment:
-        attributes["agent_platform.environment"] = run.environment
-    if run.kind == "agent":
-        definition, version = run.agent, run.agent_version
-        model_ref = (version.body or {}).get("model", "") if version else ""
-    else:
-        definition, version, model_ref = run.workflow, run.workflow_version, ""
-    name = definition.name if definition else (run.agent_id or run.workflow_id or "")
-    number = version.number if version else None
-    attributes[f"agent_platform.{run.kind}.id"] = definition.pk if definition else ""
-    attributes[f"agent_platform.{run.kind}.name"] = name
+def run_info(run: Mapping[str, Any]) -> RunInfo:
+    """The `agent_platform.*` attributes and invoke-span naming of a run, from its row joined with its
+    definition and version (`runs.otel_export.RUN_INFO_SQL`)."""
+    kind = run["kind"]
+    attributes: Attributes = {"agent_platform.run.id": run["id"], "agent_platform.run.kind": kind,
+                              "agent_platform.project.id": run["project_id"]}
+    if run["environment"]:
+        attributes["agent_platform.environment"] = run["environment"]
+    definition_id, name, number = run["definition_id"] or "", run["name"] or "", run["version"]
+    attributes[f"agent_platform.{kind}.id"] = definition_id
+    attributes[f"agent_platform.{kind}.name"] = name
     if number is not None:
-        attributes[f"agent_platform.{run.kind}.version"] = number
-    return RunInfo(kind=run.kind, name=name, id=definition.pk if definition else "", version=number,
-                   model_ref=model_ref if isinstance(model_ref, str) else "", attributes=attributes)
+        attributes[f"agent_platform.{kind}.version"] = number
+    return RunInfo(kind=kind, name=name, id=definition_id, version=number, model_ref=run["model_ref"] or "",
+                   attributes=attributes)
 
 
 def split_model_ref(ref: str) -> tuple[str, str]:
