@@ -3,7 +3,7 @@
 They are `runtime.errors.PlatformError`s like the engine's, each with a stable `code`, a `message`,
 and `errors` (`{"field.path": [messages]}`, empty when no field is to blame).
 `agent_platform.api.errors` maps them to problem+json once (the status by class: 400, 404, 409,
-422; 429 and 503 for the two below); the admin console shows `errors` next to the form's fields.
+422; 429 for TooManyRequests); the admin console shows `errors` next to the form's fields.
 """
 from __future__ import annotations
 
@@ -56,9 +56,3 @@ class TooManyRequests(ServiceError):
 
     code = "rate_limited"
     retry_after_s: int = 1
-
-
-class Unavailable(ServiceError):
-    """A backing service the request needs is down (503 with `Retry-After`)."""
-
-    code = "unavailable"

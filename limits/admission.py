@@ -18,7 +18,7 @@ import redis
 from agent_platform.redis_client import redis_client
 from agent_platform.service_errors import InputRejected
 from limits import counters, sweeper
-from limits.errors import LimitExceeded, LimitsUnavailable
+from limits.errors import LimitExceeded
 from limits.models import Limits
 from limits.selectors import applicable_limits
 from limits.windows import windows
@@ -73,7 +73,7 @@ def estimate(rows: list[Limits], project, *, models: list[str], max_tokens: int 
 def admit_run(*, run_id: str, project, api_key=None, models: list[str], max_tokens: int | None,
               input_tokens: int, timeout_s: float) -> bool:
     """Reserve or refuse (`LimitExceeded`, 429). Returns False when no limit applies (nothing
-    reserved, Redis not touched). Redis down with limits set: `LimitsUnavailable` (503)."""
+    reserved, Redis not touched). Redis down with limits set: the Redis error propagates (503)."""
     rows = applicable_limits(project, api_key)
     if not rows:
         return False
@@ -86,10 +86,9 @@ def admit_run(*, run_id: str, project, api_key=None, models: list[str], max_toke
             # with the database, then decide again.
             if sweeper.reconcile_scope(refused.scope):
                 refused = _admit(run_id, rows, guess, timeout_s)
-    except redis.RedisError as exc:
+    except redis.RedisError as exc:  # fail closed: answered 503 dependency_unavailable, like any outage
         logger.warning("limits: Redis unavailable, refusing run admission for project %s: %s", project.pk, exc)
-        raise LimitsUnavailable("budgets and rate limits cannot be checked (Redis is unavailable); retry shortly") \
-            from exc
+        raise
     if refused is not None:
         raise refused
     return True

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from agent_platform.service_errors import TooManyRequests, Unavailable
+from agent_platform.service_errors import TooManyRequests
 
 RATE_LIMITS = ("requests_per_minute", "concurrent_runs")
 
@@ -29,8 +29,3 @@ class LimitExceeded(TooManyRequests):
 def _fmt(value: float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
-
-class LimitsUnavailable(Unavailable):
-    """Redis (which keeps the counters) is down and the caller has limits: refused, not waved through."""
-
-    code = "limits_unavailable"

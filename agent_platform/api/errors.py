@@ -114,7 +114,6 @@ _SERVICE_ERROR_STATUS: tuple[tuple[type[service_errors.ServiceError], type[ApiEr
     (service_errors.StateConflict, Conflict),
     (service_errors.InputRejected, Unprocessable),
     (service_errors.TooManyRequests, TooManyRequests),
-    (service_errors.Unavailable, ServiceUnavailable),
     (service_errors.ServiceError, ApiError),
 )
 
@@ -125,8 +124,6 @@ def _from_service_error(exc: service_errors.ServiceError) -> ApiError:
     if isinstance(exc, service_errors.TooManyRequests):  # limits (limits/errors.py): when to retry
         api_exc.wait = exc.retry_after_s
         api_exc.title = "Budget exceeded" if exc.code == "budget_exceeded" else api_exc.title
-    elif isinstance(exc, service_errors.Unavailable):
-        api_exc.wait = 2
     return api_exc
 
 
