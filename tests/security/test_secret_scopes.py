@@ -7,7 +7,7 @@ import pytest
 from accounts import services
 from tests.runtime.tools.local_server import json_answer, redirect
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # tool threads read the project data key on their own connection
 TOKEN = "scoped-token-4f3e2d1c"
 
 

@@ -7,7 +7,7 @@ import yaml
 
 from tests.runtime.tools.local_server import json_answer
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # tool threads read the project data key on their own connection
 
 DOCUMENT = """
 openapi: 3.0.3

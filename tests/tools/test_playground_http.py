@@ -9,7 +9,7 @@ from accounts import services as account_services
 from tests.runtime.tools.local_server import Answer, json_answer, redirect
 from tests.tools.conftest import http_tool, invoke
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # tool threads read the project data key on their own connection
 
 
 def order_tool(api, server, **extra) -> dict:
