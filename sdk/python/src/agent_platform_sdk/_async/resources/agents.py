@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
+from agent_platform_sdk._async._base import AsyncBaseClient
 from agent_platform_sdk._async.resources.definitions import AsyncDefinitionResource, Timeout
 from agent_platform_sdk._types import NOT_GIVEN, NotGiven, strip_not_given
 from agent_platform_sdk.models import (
@@ -17,13 +18,11 @@ from agent_platform_sdk.models import (
 
 
 class AsyncAgents(AsyncDefinitionResource[Agent, AgentVersion, Promotion]):
-    _prefix = "/agents"
-    _model = Agent
-    _version_model = AgentVersion
-    _promotion_model = Promotion
-    _create_model = AgentCreate
-    _update_model = AgentUpdate
-    _promote_model = PromoteRequest
+    def __init__(self, client: AsyncBaseClient) -> None:
+        super().__init__(
+            client, prefix="/agents", model=Agent,
+            version_model=AgentVersion, promotion_model=Promotion,
+            create_model=AgentCreate, update_model=AgentUpdate, promote_model=PromoteRequest)
 
     async def create_version(self, agent_id: str, *, model: str, instructions: str | NotGiven = NOT_GIVEN,
                              model_settings: Dict[str, Any] | NotGiven = NOT_GIVEN,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Generic, Type, TypeVar
 
+from agent_platform_sdk._async._base import AsyncBaseClient
 from agent_platform_sdk._async._pagination import AsyncPaginator
 from agent_platform_sdk._async.resources._resource import AsyncResource, segment
 from agent_platform_sdk._types import NOT_GIVEN, NotGiven, TimeoutTypes, query_params, strip_not_given
@@ -15,13 +16,13 @@ Timeout = TimeoutTypes | NotGiven
 
 
 class AsyncDefinitionResource(AsyncResource, Generic[DefinitionT, VersionT, PromotionT]):
-    _prefix = ""
-    _model: Type[APIModel]
-    _version_model: Type[APIModel]
-    _promotion_model: Type[APIModel]
-    _create_model: Type[RequestModel]
-    _update_model: Type[RequestModel]
-    _promote_model: Type[RequestModel] = PromoteRequest
+    def __init__(self, client: AsyncBaseClient, *, prefix: str, model: Type[DefinitionT], version_model: Type[VersionT],
+                 promotion_model: Type[PromotionT], create_model: Type[RequestModel], update_model: Type[RequestModel],
+                 promote_model: Type[RequestModel] = PromoteRequest) -> None:
+        super().__init__(client)
+        self._prefix, self._model, self._version_model = prefix, model, version_model
+        self._promotion_model, self._create_model = promotion_model, create_model
+        self._update_model, self._promote_model = update_model, promote_model
 
     def _path(self, definition_id: str, *rest: object) -> str:
         return "/".join([self._prefix, segment(definition_id), *(segment(part) for part in rest)])
@@ -29,20 +30,20 @@ class AsyncDefinitionResource(AsyncResource, Generic[DefinitionT, VersionT, Prom
     async def create(self, *, name: str, description: str | NotGiven = NOT_GIVEN,
                      idempotency_key: str | None = None, timeout: Timeout = NOT_GIVEN) -> DefinitionT:
         body = self._create_model(**strip_not_given({"name": name, "description": description})).payload()
-        return await self._client.send_model("POST", self._prefix, self._model, json=body, create=True,  # type: ignore[return-value]
+        return await self._client.send_model("POST", self._prefix, self._model, json=body, create=True,
                                              idempotency_key=idempotency_key, timeout=timeout)
 
     async def get(self, definition_id: str, *, timeout: Timeout = NOT_GIVEN) -> DefinitionT:
-        return await self._client.get_model(self._path(definition_id), self._model, timeout=timeout)  # type: ignore[return-value]
+        return await self._client.get_model(self._path(definition_id), self._model, timeout=timeout)
 
     def list(self, *, limit: int | None = None, timeout: Timeout = NOT_GIVEN) -> AsyncPaginator[DefinitionT]:
-        return AsyncPaginator(self._client, self._prefix, self._model, query_params({"limit": limit}),  # type: ignore[arg-type]
+        return AsyncPaginator(self._client, self._prefix, self._model, query_params({"limit": limit}),
                               timeout=timeout)
 
     async def update(self, definition_id: str, *, name: str | NotGiven = NOT_GIVEN,
                      description: str | NotGiven = NOT_GIVEN, timeout: Timeout = NOT_GIVEN) -> DefinitionT:
         body = self._update_model(**strip_not_given({"name": name, "description": description})).payload()
-        return await self._client.send_model("PATCH", self._path(definition_id), self._model, json=body,  # type: ignore[return-value]
+        return await self._client.send_model("PATCH", self._path(definition_id), self._model, json=body,
                                              timeout=timeout)
 
     async def delete(self, definition_id: str, *, timeout: Timeout = NOT_GIVEN) -> None:
@@ -50,17 +51,17 @@ class AsyncDefinitionResource(AsyncResource, Generic[DefinitionT, VersionT, Prom
 
     async def _create_version(self, definition_id: str, body: Dict[str, Any], idempotency_key: str | None,
                               timeout: Timeout) -> VersionT:
-        return await self._client.send_model("POST", self._path(definition_id, "versions"),  # type: ignore[return-value]
+        return await self._client.send_model("POST", self._path(definition_id, "versions"),
                                              self._version_model, json=body, create=True,
                                              idempotency_key=idempotency_key, timeout=timeout)
 
     async def get_version(self, definition_id: str, number: int, *, timeout: Timeout = NOT_GIVEN) -> VersionT:
-        return await self._client.get_model(self._path(definition_id, "versions", number),  # type: ignore[return-value]
+        return await self._client.get_model(self._path(definition_id, "versions", number),
                                             self._version_model, timeout=timeout)
 
     def list_versions(self, definition_id: str, *, limit: int | None = None,
                       timeout: Timeout = NOT_GIVEN) -> AsyncPaginator[VersionT]:
-        return AsyncPaginator(self._client, self._path(definition_id, "versions"), self._version_model,  # type: ignore[arg-type]
+        return AsyncPaginator(self._client, self._path(definition_id, "versions"), self._version_model,
                               query_params({"limit": limit}), timeout=timeout)
 
     async def promote(self, definition_id: str, *, version: int, environment: str,
@@ -68,10 +69,10 @@ class AsyncDefinitionResource(AsyncResource, Generic[DefinitionT, VersionT, Prom
         """Point `environment` (dev, stage, prod) at `version`; a refused gate raises ConflictError."""
         body = self._promote_model(**strip_not_given({"version": version, "environment": environment,
                                                       "note": note})).payload()
-        return await self._client.send_model("POST", self._path(definition_id, "promote"),  # type: ignore[return-value]
+        return await self._client.send_model("POST", self._path(definition_id, "promote"),
                                              self._promotion_model, json=body, timeout=timeout)
 
     def list_promotions(self, definition_id: str, *, limit: int | None = None,
                         timeout: Timeout = NOT_GIVEN) -> AsyncPaginator[PromotionT]:
-        return AsyncPaginator(self._client, self._path(definition_id, "promote"), self._promotion_model,  # type: ignore[arg-type]
+        return AsyncPaginator(self._client, self._path(definition_id, "promote"), self._promotion_model,
                               query_params({"limit": limit}), timeout=timeout)

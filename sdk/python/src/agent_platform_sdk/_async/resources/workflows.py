@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from agent_platform_sdk._async._base import AsyncBaseClient
 from agent_platform_sdk._async.resources.definitions import AsyncDefinitionResource, Timeout
 from agent_platform_sdk._types import NOT_GIVEN, NotGiven, strip_not_given
 from agent_platform_sdk.models import (
@@ -17,13 +18,11 @@ from agent_platform_sdk.models import (
 
 
 class AsyncWorkflows(AsyncDefinitionResource[Workflow, WorkflowVersion, WorkflowPromotion]):
-    _prefix = "/workflows"
-    _model = Workflow
-    _version_model = WorkflowVersion
-    _promotion_model = WorkflowPromotion
-    _create_model = WorkflowCreate
-    _update_model = WorkflowUpdate
-    _promote_model = WorkflowPromoteRequest
+    def __init__(self, client: AsyncBaseClient) -> None:
+        super().__init__(
+            client, prefix="/workflows", model=Workflow,
+            version_model=WorkflowVersion, promotion_model=WorkflowPromotion,
+            create_model=WorkflowCreate, update_model=WorkflowUpdate, promote_model=WorkflowPromoteRequest)
 
     async def create_version(self, workflow_id: str, *, graph: Dict[str, Any],
                              input_schema: Dict[str, Any] | NotGiven = NOT_GIVEN,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from agent_platform_sdk._sync._base import BaseClient
 from agent_platform_sdk._sync.resources.definitions import DefinitionResource, Timeout
 from agent_platform_sdk._types import NOT_GIVEN, NotGiven, strip_not_given
 from agent_platform_sdk.models import (
@@ -18,13 +19,11 @@ from agent_platform_sdk.models import (
 
 
 class Workflows(DefinitionResource[Workflow, WorkflowVersion, WorkflowPromotion]):
-    _prefix = "/workflows"
-    _model = Workflow
-    _version_model = WorkflowVersion
-    _promotion_model = WorkflowPromotion
-    _create_model = WorkflowCreate
-    _update_model = WorkflowUpdate
-    _promote_model = WorkflowPromoteRequest
+    def __init__(self, client: BaseClient) -> None:
+        super().__init__(
+            client, prefix="/workflows", model=Workflow,
+            version_model=WorkflowVersion, promotion_model=WorkflowPromotion,
+            create_model=WorkflowCreate, update_model=WorkflowUpdate, promote_model=WorkflowPromoteRequest)
 
     def create_version(self, workflow_id: str, *, graph: Dict[str, Any],
                              input_schema: Dict[str, Any] | NotGiven = NOT_GIVEN,
