@@ -163,7 +163,12 @@ class CuttingProxy:
 
     def __exit__(self, *exc_info: object) -> None:
         self._closed.set()
+        try:  # wakes the accept() of the serving thread (a plain close() would not)
+            self._listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._listener.close()
+        self._thread.join(timeout=5)
 
     def _accept(self) -> None:
         while not self._closed.is_set():
