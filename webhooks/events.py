@@ -12,8 +12,8 @@ from django.db import transaction
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 RUN_EVENT_TYPES = ("run.succeeded", "run.failed", "run.waiting", "run.cancelled", "run.timed_out")
-BUDGET_EVENT_TYPES = ("budget.threshold",)  # limits.thresholds: 80 % and 100 % of a budget
 ALERT_EVENT_TYPES = ("alert.firing", "alert.resolved")  # alerts.notifications
+BUDGET_EVENT_TYPES = ("budget.threshold",)  # limits.thresholds: 80 % and 100 % of a budget
 EVENT_TYPES = (*RUN_EVENT_TYPES, "eval.completed", *BUDGET_EVENT_TYPES, *ALERT_EVENT_TYPES)
 ALL_EVENTS = "*"
 
