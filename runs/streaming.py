@@ -27,6 +27,7 @@ from accounts.models import ApiKey
 from accounts.roles import role_allows
 from accounts.selectors import active_api_key
 from runs import pubsub
+from runs.models import TERMINAL as RUN_TERMINAL_STATUSES
 from runs.models import Run
 from runs.selectors import events_after
 from runs.stream_tokens import is_stream_token, read_stream_token
@@ -63,6 +64,11 @@ def _db_call(fn):
 @_db_call
 def _stored_after(run_id: str, after_seq: int) -> list[dict]:
     return events_after(run_id, after_seq, limit=REPLAY_PAGE)
+
+
+@_db_call
+def _run_finished(run_id: str) -> bool:
+    return Run.objects.filter(pk=run_id, status__in=RUN_TERMINAL_STATUSES).exists()
 
 
 @_db_call
@@ -112,6 +118,14 @@ async def _follow(hub, queue: asyncio.Queue, run_id: str, last: int, stored: lis
                   heartbeat_s: float, key_id: str) -> AsyncIterator[dict | None]:
     watch = _KeyWatch(key_id)
     try:
+        # Resumed at or past the end (Last-Event-ID = the terminal event's seq): nothing more will
+        # come, so the stream ends now instead of idling. The terminal status and the terminal
+        # event are written in one transaction; a run that ends after this check publishes its
+        # terminal event to the queue subscribed above.
+        if not stored and await _run_finished(run_id):
+            for event in await _stored_after(run_id, last):  # written between the replay and the check
+                yield event
+            return
         page = stored
         while page:  # the paged replay
             for event in page:

@@ -62,6 +62,20 @@ def test_reconnect_with_last_event_id_misses_nothing(http, e2e_project):
     assert rest[-1]["type"] in TERMINAL
 
 
+def test_resuming_at_the_terminal_event_ends_the_stream_at_once(http, e2e_project):
+    scripted_agent(e2e_project, name="streamer", script=SCRIPT)
+    run_id = start_run(http)
+    events = read_sse(http, run_id)
+    last = events[-1]["seq"]
+    for after in (last, last + 5):  # a client that saw everything (or claims more) gets a closed stream
+        with connect_sse(http, "GET", f"/api/v1/runs/{run_id}/stream", headers={"Last-Event-ID": str(after)},
+                         timeout=httpx.Timeout(10.0)) as source:
+            assert source.response.status_code == 200
+            assert list(source.iter_sse()) == []  # ends without an event (a hang would time out)
+    rest = read_sse(http, run_id, last_event_id=last - 1)
+    assert [e["seq"] for e in rest] == [last]
+
+
 def test_websocket_delivers_the_same_events(http, stack, e2e_project):
     scripted_agent(e2e_project, name="streamer", script=SCRIPT)
     run_id = start_run(http)

@@ -58,5 +58,8 @@ def test_mmr_prefers_diverse_chunks_over_near_duplicates(manuals):
     plain = query_hits(manuals, "fix error", top_k=2)
     diverse = query_hits(manuals, "fix error", top_k=2, mmr_lambda=0.3)
     assert all(h.document_name.startswith("generic") for h in plain)
-    assert diverse[0].chunk_id == plain[0].chunk_id
+    # The first pick is the most relevant chunk; the generic pages differ by one digit, so their
+    # similarities tie to float precision and either of the tied ones may come first.
+    assert diverse[0].document_name.startswith("generic")
+    assert diverse[0].score == pytest.approx(plain[0].score, abs=1e-4)
     assert diverse[1].document_name == "codes.md"
