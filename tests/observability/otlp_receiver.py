@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
@@ -14,6 +13,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as ProtoSpan
+
+from tests.http_server import LocalHTTPServer, QuietHandler
 
 
 @dataclass(frozen=True)
@@ -45,52 +46,34 @@ def _attributes(pairs) -> dict[str, Any]:
     return {kv.key: value_of(kv.value) for kv in pairs}
 
 
-class OtlpReceiver:
-    """`with OtlpReceiver() as receiver:` — `receiver.endpoint` is the OTLP base URL."""
+class OtlpReceiver(LocalHTTPServer):
+    """`with OtlpReceiver() as receiver:` — `receiver.endpoint` is the OTLP base URL. `payloads`
+    holds every request body as received (decompressed), for tests that search the raw bytes."""
 
     def __init__(self) -> None:
         self.spans: list[ReceivedSpan] = []
+        self.payloads: list[bytes] = []
         self.requests = 0
         self._changed = threading.Condition()
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                body = self.body()
                 if self.headers.get("Content-Encoding") == "gzip":
                     body = gzip.decompress(body)
                 if self.path != "/v1/traces" or self.headers.get("Content-Type") != "application/x-protobuf":
-                    self.send_response(404)
-                    self.end_headers()
+                    self.reply(404)
                     return
                 request = ExportTraceServiceRequest()
                 request.ParseFromString(body)
-                outer._receive(request)
-                payload = ExportTraceServiceResponse().SerializeToString()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-protobuf")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                outer._receive(request, body)
+                self.reply(200, ExportTraceServiceResponse().SerializeToString(), "application/x-protobuf")
 
-            def log_message(self, *args):
-                pass
+        super().__init__(Handler)
+        self.endpoint = self.base_url
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.01},
-                                       daemon=True)
-
-    def __enter__(self) -> OtlpReceiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def _receive(self, request: ExportTraceServiceRequest) -> None:
+    def _receive(self, request: ExportTraceServiceRequest, body: bytes) -> None:
         received = []
         for resource_spans in request.resource_spans:
             resource = _attributes(resource_spans.resource.attributes)
@@ -105,6 +88,7 @@ class OtlpReceiver:
                         end_ns=span.end_time_unix_nano))
         with self._changed:
             self.requests += 1
+            self.payloads.append(body)
             self.spans.extend(received)
             self._changed.notify_all()
 

@@ -3,47 +3,27 @@ test embedder's vectors: lets worker and server subprocesses embed without loadi
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.http_server import LocalHTTPServer, QuietHandler
 from tests.rag.factories import Hashing384
 
 
-class EmbeddingServer:
+class EmbeddingServer(LocalHTTPServer):
     def __init__(self) -> None:
         self.requests = 0
         embedder = Hashing384()
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                body = json.loads(self.body())
                 texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
                 outer.requests += 1
                 data = [{"object": "embedding", "index": i, "embedding": vector}
                         for i, vector in enumerate(embedder.embed_documents(texts))]
                 payload = json.dumps({"object": "list", "data": data, "model": body["model"],
                                       "usage": {"prompt_tokens": 1, "total_tokens": 1}}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self.reply(200, payload, "application/json")
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.01},
-                                       daemon=True)
-
-    def __enter__(self) -> EmbeddingServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(Handler)
+        self.base_url = self.url("/v1")
