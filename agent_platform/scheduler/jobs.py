@@ -22,4 +22,5 @@ JOBS: tuple[Job, ...] = (
     Job("dashboard-rollups", 60, "dashboards.tasks.rollup_runs_job"),  # dashboards/rollups.py
     Job("alerts", 60, "alerts.tasks.evaluate_alert_rules"),
     Job("retention", 3600, "retention.jobs.purge_expired"),  # retention/purge.py: hourly, in small batches
+    Job("limits_sweep", 60, "limits.jobs.sweep_limits"),  # limits/sweeper.py: free slots no settlement freed
 )
