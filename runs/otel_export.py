@@ -7,7 +7,12 @@ GenAI span (`runs.otel_genai`), in the trace of the request that created (or res
   that context (a new trace when there is none), and the run's top-level spans are its children.
 - The run store (`runs.store.RunStore`) hands over what it has written: spans (after their
   PostgreSQL write, with the redaction the run viewer's copies got), and — only when content is
-  captured — the content events of those spans (also as stored, redacted). Platform span ids are
+  captured — the content events of those spans and the agent loop's checkpoints (also as stored,
+  redacted). The checkpoints are the conversation: a model call is sent exactly the messages its
+  agent's checkpoints hold at that moment, so the conversation is copied to the call's span when its
+  `model.completed` event arrives (`gen_ai.input.messages`). Each agent (the run's own, or one inside
+  a workflow node: a sub-run id) has its conversation; which one a model call belongs to follows the
+  agent's thread of execution in a context variable (the model call's pool thread copies it). Platform span ids are
   the OTel span ids, so the run viewer and the tracing backend name the same span alike.
 - The spans are made by the SDK's tracer (a provider of this module's own: parent-based sampling,
   so a request that was not sampled exports no run spans) and go to a `BatchSpanProcessor` (bounded queue: full means dropped, never waited for; exports on
@@ -149,6 +154,9 @@ def trace_carrier() -> dict[str, str]:
 
 
 _current: ContextVar[RunTrace | None] = ContextVar("otel_run_trace", default=None)
+# The checkpoint run id (the run, or `<run>:<node path>` for an agent in a workflow node) whose
+# conversation the code running here continues: set when its checkpoints are loaded or appended.
+_conversation: ContextVar[str | None] = ContextVar("otel_conversation", default=None)
 
 
 @contextmanager
@@ -159,7 +167,7 @@ def execution(run_id: str, carrier: Mapping[str, Any] | None) -> Iterator[None]:
         yield
         return
     run_trace = RunTrace(exporting, run_id, carrier or {})
-    token = _current.set(run_trace)
+    token, conversation = _current.set(run_trace), _conversation.set(None)
     try:
         yield
     except BaseException as exc:
@@ -167,6 +175,7 @@ def execution(run_id: str, carrier: Mapping[str, Any] | None) -> Iterator[None]:
         raise
     finally:
         _current.reset(token)
+        _conversation.reset(conversation)
         run_trace.finish()
 
 
@@ -207,6 +216,8 @@ class RunTrace:
         self.exception: BaseException | None = None
         self.outcome: tuple[str, Mapping[str, Any]] | None = None
         self._content: dict[str, dict[str, Mapping[str, Any]]] = {}
+        self._conversations: dict[str, list[dict[str, Any]]] = {}  # checkpoint run id -> input messages
+        self._initial: list[dict[str, Any]] = []  # what the run's own agent started from
         self._content_lock = threading.Lock()
 
     @_guarded
@@ -222,10 +233,37 @@ class RunTrace:
 
     # --- from the run store (already redacted) -----------------------------------------------------
     def event(self, type: str, data: Mapping[str, Any], span_id: str | None) -> None:
-        """A stored event; kept (until its span is written) only if it is content being captured."""
+        """A stored event; kept (until its span is written) only if it is content being captured.
+        A model call's answer also keeps the conversation it was sent (its agent's, as of now)."""
         if self.pipeline.capture_content and span_id and type in otel_genai.CONTENT_EVENTS:
             with self._content_lock:
-                self._content.setdefault(span_id, {})[type] = data
+                content = self._content.setdefault(span_id, {})
+                content[type] = data
+                sent = self._conversations.get(_conversation.get() or "") if type == "model.completed" else None
+                if sent:
+                    content[otel_genai.MODEL_INPUT] = {"messages": list(sent)}
+
+    @_guarded
+    def checkpoints_loaded(self, checkpoint_run_id: str, deltas: list[Any]) -> None:
+        """An agent (re)starts from its stored checkpoints: its conversation so far."""
+        if self.pipeline.capture_content:
+            messages = [m for delta in deltas for m in otel_genai.conversation_messages(delta)]
+            with self._content_lock:
+                self._conversations[checkpoint_run_id] = messages
+                if checkpoint_run_id == self.run_id and not self._initial and deltas:
+                    self._initial = otel_genai.conversation_messages(deltas[0])
+            _conversation.set(checkpoint_run_id)
+
+    @_guarded
+    def checkpoint(self, checkpoint_run_id: str, delta: Any) -> None:
+        """A checkpoint the agent loop appended (redacted as stored): its messages join the conversation."""
+        if self.pipeline.capture_content:
+            messages = otel_genai.conversation_messages(delta)
+            with self._content_lock:
+                self._conversations.setdefault(checkpoint_run_id, []).extend(messages)
+                if checkpoint_run_id == self.run_id and not self._initial and messages and delta["kind"] == "start":
+                    self._initial = messages
+            _conversation.set(checkpoint_run_id)
 
     @_guarded
     def spans_written(self, spans: list[PendingSpan]) -> None:
@@ -255,7 +293,7 @@ class RunTrace:
             return  # the run was not ours to execute: no invoke span
         status, data = self.outcome or (("interrupted" if self.exception else "released"), {})
         shape = otel_genai.invoke_span(self.info, status=status, data=data, exception=self.exception,
-                                       capture_content=self.pipeline.capture_content)
+                                       capture_content=self.pipeline.capture_content, input_messages=self._initial)
         self.invoke.set_attributes(shape.attributes)
         _end(self.invoke, shape, time.time_ns())
 

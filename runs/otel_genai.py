@@ -7,9 +7,13 @@ per model attempt, `execute_tool {tool}`, `retrieval {knowledge base}`, and one 
 node. Every span also carries the run's `agent_platform.*` attributes (project, agent or workflow,
 version, environment, run).
 
-Pure functions over data the run store has already redacted. Message content (`gen_ai.*.messages`,
-tool arguments and results, retrieval query and documents) is added only when the caller captures
-content (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`).
+Pure functions over data the run store has already redacted. Message content (`gen_ai.input.messages`,
+`gen_ai.output.messages`, tool arguments and results, retrieval query and documents) is added only
+when the caller captures content (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`), in the
+conventions' JSON shapes (`gen-ai-input-messages.json`, `gen-ai-output-messages.json`). The agent's
+instructions are the first message of the conversation it sends (role `system`), so they are in
+`gen_ai.input.messages` (the conventions' rule for instructions that are part of the chat history),
+not in `gen_ai.system_instructions`.
 """
 from __future__ import annotations
 
@@ -28,6 +32,10 @@ TOOL_TYPE = "function"  # the platform executes every tool itself, from the mode
 
 # Events of a span whose data is message content (captured only when opted in).
 CONTENT_EVENTS = frozenset({"model.completed", "tool.started", "tool.completed"})
+# Not an event: the conversation a model call was sent, kept with its span's content events.
+MODEL_INPUT = "model.input"
+# The agent loop's checkpoint deltas that add messages to its conversation (runtime/agent/state.py).
+CONVERSATION_DELTAS = frozenset({"start", "model", "tools", "repair", "final"})
 
 
 @dataclass(frozen=True)
@@ -75,9 +83,10 @@ def split_model_ref(ref: str) -> tuple[str, str]:
 
 
 def invoke_span(info: RunInfo, *, status: str, data: Mapping[str, Any], capture_content: bool,
-                exception: BaseException | None = None) -> SpanShape:
+                exception: BaseException | None = None, input_messages: Sequence[Mapping[str, Any]] = ()) -> SpanShape:
     """The span of one execution of a run: `invoke_agent {agent}` or `invoke_workflow {workflow}`.
-    `status` is where the execution left the run, `data` its (redacted) terminal event data."""
+    `status` is where the execution left the run, `data` its (redacted) terminal event data,
+    `input_messages` the conversation the agent started from (conventions' shape; captured content)."""
     attributes: Attributes = {**info.attributes, "agent_platform.run.status": status}
     if info.kind == "agent":
         name = f"invoke_agent {info.name}"
@@ -96,6 +105,8 @@ def invoke_span(info: RunInfo, *, status: str, data: Mapping[str, Any], capture_
         _set_usage(attributes, usage.get("input_tokens"), usage.get("output_tokens"))
         if usage.get("cost_usd") is not None:
             attributes["agent_platform.cost_usd"] = float(usage["cost_usd"])
+    if capture_content and input_messages:
+        attributes["gen_ai.input.messages"] = messages_json(input_messages)
     if capture_content and "output" in data:
         attributes["gen_ai.output.messages"] = _json([_assistant_message(data["output"], "stop")])
     error = data.get("error") if isinstance(data.get("error"), Mapping) else None
@@ -134,6 +145,9 @@ def _chat_span(span: PendingSpan, content) -> SpanShape:
     if attrs.get("cached"):
         attributes["agent_platform.model.cached"] = True
     _set_usage(attributes, span.input_tokens, span.output_tokens)
+    sent = (content or {}).get(MODEL_INPUT)
+    if sent is not None and sent.get("messages"):
+        attributes["gen_ai.input.messages"] = messages_json(sent["messages"])
     completed = (content or {}).get("model.completed")
     if completed is not None:
         message = _assistant_message(completed.get("text", ""), completed.get("finish_reason") or "stop",
@@ -204,6 +218,47 @@ def _assistant_message(output: Any, finish_reason: str, tool_calls: Sequence[Map
     parts += [{"type": "tool_call", "id": call.get("id"), "name": call.get("name"),
                "arguments": call.get("arguments")} for call in tool_calls]
     return {"role": "assistant", "parts": parts, "finish_reason": finish_reason}
+
+
+def conversation_messages(delta: Any) -> list[dict[str, Any]]:
+    """The messages an agent-loop checkpoint delta adds to its conversation, in the conventions'
+    input-message shape (`{role, parts}`); [] for any other checkpoint (a workflow's state, ...)."""
+    if not isinstance(delta, Mapping) or delta.get("kind") not in CONVERSATION_DELTAS:
+        return []
+    messages = delta.get("messages")
+    if not isinstance(messages, list):
+        return []
+    return [chat_message(m) for m in messages if isinstance(m, Mapping) and isinstance(m.get("role"), str)]
+
+
+def chat_message(message: Mapping[str, Any]) -> dict[str, Any]:
+    """A platform message (`runtime.models.base.Message.to_dict()`) as a conventions chat message:
+    text as a `text` part, tool calls as `tool_call` parts, a tool's answer as `tool_call_response`."""
+    role, content = message["role"], message.get("content")
+    if role == "tool":
+        return {"role": "tool", "parts": [{"type": "tool_call_response", "id": message.get("tool_call_id"),
+                                           "response": content}]}
+    parts: list[dict[str, Any]] = []
+    if content not in ("", None):
+        parts.append({"type": "text", "content": content if isinstance(content, str) else _json(content)})
+    parts += [{"type": "tool_call", "id": call.get("id"), "name": call.get("name"), "arguments": call.get("arguments")}
+              for call in message.get("tool_calls") or () if isinstance(call, Mapping)]
+    return {"role": role, "parts": parts}
+
+
+def messages_json(messages: Sequence[Mapping[str, Any]]) -> str:
+    """Input messages as one JSON attribute of at most MAX_CONTENT_CHARS: a long conversation loses
+    its oldest messages after the system message (still valid JSON), one huge message is cut."""
+    kept = list(messages)
+    text = _json_whole(kept)
+    while len(text) > MAX_CONTENT_CHARS and len(kept) > 1:
+        del kept[1 if kept[0].get("role") == "system" and len(kept) > 2 else 0]
+        text = _json_whole(kept)
+    return _cut(text)
+
+
+def _json_whole(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def _json(value: Any) -> str:

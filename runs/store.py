@@ -131,7 +131,10 @@ class RunStore:
             else:
                 cur.execute("SELECT delta FROM runs_checkpoint WHERE run_id = %s AND starts_with(key, %s) "
                             "ORDER BY idx", (self.run_id, namespace))
-            return [_resolve_blobs(cur, row[0]) for row in cur.fetchall()]
+            deltas = [_resolve_blobs(cur, row[0]) for row in cur.fetchall()]
+        if self.otel is not None:
+            self.otel.checkpoints_loaded(run_id, deltas)  # an agent's conversation (captured content)
+        return deltas
 
     def _namespace(self, run_id: str) -> str | None:
         """None for the run itself; the key prefix `ns:<node path>:` for a sub-run `<run id>:<node path>`."""
@@ -146,8 +149,11 @@ class RunStore:
         if namespace is not None:
             key = namespace + key
         with self._lock:
+            clean = self.redactor.data(delta)
+            if self.otel is not None:
+                self.otel.checkpoint(run_id, clean)  # an agent's conversation (captured content)
             with writer() as cur:
-                stored = _offload_blobs(cur, self.redactor.data(delta))
+                stored = _offload_blobs(cur, clean)
             self._note_buffering()
             self._checkpoints.append((self._idx, key, stored))
             self._idx += 1

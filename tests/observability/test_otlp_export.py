@@ -25,7 +25,7 @@ from rag.embedders import register_embedder, unregister_embedder
 from runs import otel_export, tasks
 from runs import services as run_services
 from runs.executor import execute_run
-from runs.models import Event, Run, Span
+from runs.models import Checkpoint, Event, Run, Span
 from tests.e2e.servers import start_server, start_worker
 from tests.observability.otlp_receiver import OtlpReceiver, by_name
 from tests.rag.factories import TEST_EMBEDDER, Hashing384, add_text, make_kb
@@ -98,6 +98,14 @@ def handbook_embedder():
     unregister_embedder(TEST_EMBEDDER)
 
 
+def stored_tool_answer(run_id: str):
+    """The tool message of the run's checkpoints, as stored (redacted): what the second model call got."""
+    [delta] = [c.delta for c in Checkpoint.objects.filter(run_id=run_id) if c.delta.get("kind") == "tools"]
+    [message] = delta["messages"]
+    assert message["role"] == "tool" and message["tool_call_id"] == "call_1"
+    return message["content"]
+
+
 @pytest.fixture
 def installed():
     """Install a pipeline in this process for the test; shut down (flushed) afterwards."""
@@ -135,6 +143,17 @@ def test_message_content_is_exported_only_when_opted_in_and_redacted_by_the_proj
                                "arguments": {"op": "set", "key": "t", "value": "use [REDACTED]"}}]
     [answer] = json.loads(last_chat.attributes["gen_ai.output.messages"])
     assert answer["parts"] == [{"type": "text", "content": "Within five business days [1]."}]
+    # Input messages (conventions' shape): what each call was sent, from the agent's checkpoints.
+    first_input = json.loads(first_chat.attributes["gen_ai.input.messages"])
+    assert first_input[-1]["role"] == "user" and "How long do refunds take?" in first_input[-1]["parts"][0]["content"]
+    assert all(set(m) == {"role", "parts"} and m["role"] in ("system", "user") for m in first_input)
+    second_input = json.loads(last_chat.attributes["gen_ai.input.messages"])
+    assert second_input[:len(first_input)] == first_input
+    assert second_input[len(first_input):] == [
+        {"role": "assistant", "parts": [{"type": "tool_call", "id": "call_1", "name": "kv",
+                                         "arguments": {"op": "set", "key": "t", "value": "use [REDACTED]"}}]},
+        {"role": "tool", "parts": [{"type": "tool_call_response", "id": "call_1",
+                                    "response": stored_tool_answer(run.pk)}]}]
     [tool] = by_name(spans, "execute_tool kv")
     assert json.loads(tool.attributes["gen_ai.tool.call.arguments"]) == {"op": "set", "key": "t",
                                                                         "value": "use [REDACTED]"}
@@ -142,6 +161,7 @@ def test_message_content_is_exported_only_when_opted_in_and_redacted_by_the_proj
     [invoke] = by_name(spans, "invoke_agent helper")
     assert json.loads(invoke.attributes["gen_ai.output.messages"])[0]["parts"][0]["content"] == \
         "Within five business days [1]."
+    assert json.loads(invoke.attributes["gen_ai.input.messages"]) == first_input
     # The secret reached the tool (stored redacted) and is nowhere in what was exported.
     assert all(token not in json.dumps(s.attributes, default=str) for s in spans)
     assert Event.objects.filter(run_id=run.pk, type="tool.started").get().data["input"]["value"] == "use [REDACTED]"
