@@ -112,5 +112,20 @@ def setup_telemetry(endpoint: str, service_name: str = "agent-platform") -> bool
     provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces")))
     trace.set_tracer_provider(provider)
-    DjangoInstrumentor().instrument()
+    DjangoInstrumentor().instrument(response_hook=redact_request_span)
     return True
+
+
+def redact_request_span(span, request, response) -> None:
+    """The Django instrumentation's response hook: a request span's name and string attributes
+    (the URL's path and query, which may carry a secret) through the request's redactor, as its
+    log records are — the span is exported as it leaves here."""
+    if not span.is_recording():
+        return
+    redactor = active_redactor()
+    for key, value in dict(span.attributes or {}).items():
+        if isinstance(value, str):
+            clean = redactor.text(value)
+            if clean != value:
+                span.set_attribute(key, clean)
+    span.update_name(redactor.text(span.name))

@@ -339,3 +339,21 @@ def test_a_workflow_run_traces_its_nodes_under_invoke_workflow(http, traced_proj
     assert chat.parent_id == nodes["say"].span_id  # a Prompt node's model call nests under its node
     assert chat.attributes["gen_ai.provider.name"] == "scripted" and chat.attributes["gen_ai.request.model"] == "echo"
     assert_no_content(spans, "Say hello")
+
+
+@pytest.mark.slow
+def test_a_request_span_is_exported_redacted_by_the_requests_project(http, traced_project, receiver):
+    """Django's request span names the URL: a secret of the project in the path or the query is
+    masked by the project's redactor (as in the log line of the 404) before the span is exported."""
+    value = f"url-secret-{secrets.token_hex(8)}"
+    account_services.set_secret(project=traced_project, name="URL_SECRET", value=value)
+    trace_id = secrets.token_hex(16)
+    missing = http.get(f"/api/v1/runs/{value}", params={"ref": value},
+                       headers={"traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"})
+    assert missing.status_code == 404, missing.text
+    receiver.wait_for(lambda spans: any(s.trace_id == trace_id and s.kind == "SERVER" for s in spans),
+                      what="the request's server span")
+    [server] = [s for s in receiver.of_trace(trace_id) if s.kind == "SERVER"]
+    urls = [v for v in server.attributes.values() if isinstance(v, str) and "/api/v1/runs/" in v]
+    assert urls and all("/api/v1/runs/[REDACTED]" in url for url in urls), server.attributes
+    assert not [p for p in receiver.payloads if value.encode() in p]
