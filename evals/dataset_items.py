@@ -124,7 +124,9 @@ def validate_dataset_body(dataset, body: dict) -> dict:
             raise InvalidItems(f"items[{index}].id: duplicate id {key!r} (also items[{seen[key]}])",
                                errors={f"items[{index}].id": [f"duplicate id {key!r}"]})
         seen[key] = index
-    merged = merge_items([], items, replace=True)
+    from evals.services import redacted_items
+
+    merged = redacted_items(dataset.project, merge_items([], items, replace=True))
     check_size(merged)
     return {"items": merged}
 

@@ -33,6 +33,7 @@ def add_items(*, dataset: Dataset, items: list[dict], replace: bool = False, rem
     """The next version: the latest one's items with `items` upserted by id (`replace`: only
     `items`), and the ids in `remove` dropped. An unchanged item set returns the latest version."""
     check_items(items, field=field, labels=labels)
+    items = redacted_items(dataset.project, items)
     with transaction.atomic():
         Dataset.objects.select_for_update().filter(pk=dataset.pk).first()  # one writer per dataset at a time
         latest = definition_selectors.latest_version(DATASETS, dataset)
@@ -70,9 +71,15 @@ def items_from_runs(*, project, run_ids: list, field: str = "from_runs") -> list
         target = run.agent.name if run.agent_id and run.agent else (run.workflow.name if run.workflow else "")
         items.append({"id": rid, "input": run.input, "expected": run.output,
                       "metadata": {"source_run": rid, "target": target}})
+    return redacted_items(project, items)  # as the runs' own rows are: a dataset must not undo redaction
+
+
+def redacted_items(project, items: list[dict]) -> list[dict]:
+    """Dataset items as the project's redactor leaves them: uploaded, given or copied from runs, a
+    dataset is written like every other row (its secrets, credentials, PII and field rules)."""
     from accounts.redaction_policy import redactor_for
 
-    return redactor_for(project).data(items)  # as the runs' own rows are: a dataset must not undo redaction
+    return redactor_for(project).data(items)
 
 
 def record_feedback(*, run, thumbs: str | None = None, score: float | None = None, comment: str = "",

@@ -2,33 +2,37 @@
 
 Two projects each plant a secret value and PII in a run's input, in an HTTP tool's output (a
 local server) and in the model's output (a local OpenAI-compatible server, streamed, with the
-secret split across two deltas); the run is executed by the worker code path, a dataset is made
-from the run and an eval runs on it, and every webhook is delivered to a local receiver. Then
-every text/JSON column of every table (except the encrypted secret column), the platform's log
-stream and every webhook body received are searched: nothing planted is found. A second test
-shows the redactor is per project: project A's secret is not masked in project B's runs.
+secret split across two deltas); the run is executed by the worker's job entry point with OTLP
+export on (message content captured) to a receiver of the test's own, a dataset is made from the
+run and from uploaded items (a JSON Lines file, a JSON body, a new version's body), an eval runs on
+it, and every webhook is delivered to a local receiver. Then every text/JSON column of every table
+(except the encrypted secret column), the platform's log stream, every OTLP payload and every
+webhook body received are searched: nothing planted is found. A second test shows the redactor is
+per project: project A's secret is not masked in project B's runs.
 """
 from __future__ import annotations
 
 import io
 import json
 import logging
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from accounts import services as account_services
 from agent_platform.observability import JsonFormatter
 from agents import services as agent_services
 from evals.runner import execute_eval
-from runs.executor import execute_run
+from runs import otel_export
 from runs.models import Event, Run
+from runs.tasks import execute_run as execute_run_job
 from tests.conftest import client_for, make_key
 from tests.evals.helpers import create_dataset
+from tests.http_server import LocalHTTPServer, QuietHandler
+from tests.observability.otlp_receiver import OtlpReceiver
 from tests.runs.factories import scripted_agent
 from tests.runtime.tools.local_server import Answer, LocalServer, json_answer
 from webhooks.models import WebhookDelivery
@@ -80,24 +84,31 @@ def llm_route(tool_url: str, planted: str):
     return route
 
 
+def execute_run(run_id: str) -> str:
+    """The worker's job entry point (OTLP export of the execution included); the run's status."""
+    execute_run_job(run_id)
+    return Run.objects.get(pk=run_id).status
+
+
 @pytest.fixture
 def receiver() -> Iterator[tuple[str, list[bytes]]]:
     bodies: list[bytes] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self):
-            bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
-            self.send_response(204)
-            self.end_headers()
+            bodies.append(self.body())
+            self.reply(204)
 
-        def log_message(self, *args):
-            pass
+    with LocalHTTPServer(Handler) as server:
+        yield server.url("/hook"), bodies
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/hook", bodies
-    httpd.shutdown()
-    httpd.server_close()
+
+@pytest.fixture
+def otlp() -> Iterator[tuple[OtlpReceiver, otel_export.Pipeline]]:
+    """Run spans exported, message content included, to a receiver of the test's own."""
+    with OtlpReceiver() as collector:
+        yield collector, otel_export.install(collector.endpoint, capture_content=True)
+        otel_export.uninstall()
 
 
 @pytest.fixture
@@ -166,15 +177,34 @@ def run_everything(project, values: dict[str, str], hook_url: str) -> str:
     assert execute_run(run_id) == "succeeded"
     # A request the platform logs ("Not Found: /api/v1/runs/<path>") with the secret in its path.
     assert api.get(f"/api/v1/runs/{values['PLANTED']}").status_code == 404
-    # A dataset made from the run, and an eval of the agent on it (its report, its runs).
+    # A dataset made from the run and from uploaded items, and an eval of the agent on it (its report, its runs).
     dataset = create_dataset(project, "from-runs", [{"id": "seed", "input": {"message": "hello"}}])
     added = api.post(f"/api/v1/datasets/{dataset.pk}/items", {"from_runs": [run_id]}, format="json")
     assert added.status_code in (200, 201), added.content
+    uploaded = api.post(f"/api/v1/datasets/{dataset.pk}/items", {"file": SimpleUploadedFile(
+        "cases.jsonl", (json.dumps(planted_item("uploaded", values)) + "\n").encode(), "application/jsonl")},
+        format="multipart")
+    assert uploaded.status_code in (200, 201), uploaded.content
+    given = api.post(f"/api/v1/datasets/{dataset.pk}/items", {"items": [planted_item("given", values)]},
+                     format="json")
+    assert given.status_code in (200, 201), given.content
+    other = api.post("/api/v1/datasets", {"name": "other", "items": [planted_item("created", values)]},
+                     format="json")
+    assert other.status_code == 201, other.content
+    version = api.post(f"/api/v1/datasets/{other.json()['id']}/versions",
+                       {"items": [planted_item("versioned", values)]}, format="json")
+    assert version.status_code == 201, version.content
     started = api.post("/api/v1/evals", {"dataset": "from-runs", "target": {"agent": "helper"},
                                          "metrics": [{"type": "contains", "value": "key"}]}, format="json")
     assert started.status_code in (201, 202), started.content
     assert execute_eval(started.json()["id"], worker_name="test") == "succeeded"
     return run_id
+
+
+def planted_item(item_id: str, values: dict[str, str]) -> dict:
+    """A dataset item as a user would upload it, with the project's secret and PII in it."""
+    return {"id": item_id, "input": {"message": f"mail {EMAIL}, card {CARD}, key {values['PLANTED']}"},
+            "expected": {"text": f"iban {IBAN}, ssn {SSN}, phone {PHONE}"}, "metadata": {"token": values["TOKEN"]}}
 
 
 def column_hits(needles: list[str]) -> list[str]:
@@ -193,13 +223,15 @@ def column_hits(needles: list[str]) -> list[str]:
     return hits, len(columns)
 
 
-def test_nothing_planted_is_stored_logged_or_sent(receiver, platform_log):
+def test_nothing_planted_is_stored_logged_or_sent(receiver, platform_log, otlp):
     hook_url, bodies = receiver
+    collector, pipeline = otlp
     with local_servers() as (tools, llm):
-        planted = []
+        planted, run_ids = [], []
         for slug in ("tenant-a", "tenant-b"):
             project, values = set_up_project(slug, tools, llm, hook_url)
             run_id = run_everything(project, values, hook_url)
+            run_ids.append(run_id)
             planted += list(values.values())
             # The run really used the planted data: the tool got the token, the model the tool's answer.
             token_sent = [s for s in tools.seen if s.path == f"/{slug}/data"]
@@ -214,6 +246,14 @@ def test_nothing_planted_is_stored_logged_or_sent(receiver, platform_log):
         for delivery in WebhookDelivery.objects.order_by("created_at"):
             assert deliver(delivery.pk) == 204
     needles = planted + list(PII) + [PASSWORD]
+    assert pipeline.force_flush(30)
+    # The collector got the runs' spans with their (redacted) content: the search below is not of nothing.
+    exported_runs = {s.attributes.get("agent_platform.run.id") for s in collector.spans}
+    assert set(run_ids) <= exported_runs and len(exported_runs) > len(run_ids)  # the eval's runs too
+    assert any("gen_ai.input.messages" in s.attributes for s in collector.spans)
+    assert any(b"[REDACTED]" in p for p in collector.payloads) and any(b"[EMAIL]" in p for p in collector.payloads)
+    for payload in collector.payloads:
+        assert not [n for n in needles if n.encode() in payload]
     hits, scanned = column_hits(needles)
     assert scanned > 50  # the scan saw the schema, not an empty list
     assert hits == []
