@@ -12,11 +12,13 @@ def channel(eval_id: str) -> str:
     return f"eval:{eval_id}"
 
 
-def publish(eval_id: str) -> None:
+def publish(eval_id: str, row: dict | None = None) -> None:
+    """Publish `{eval, status, completed, total}`; `row` when the caller has just read them."""
     from agent_platform.redis_client import redis_client
     from evals.models import EvalRun
 
-    row = EvalRun.objects.filter(pk=eval_id).values("status", "completed", "total").first()
+    if row is None:
+        row = EvalRun.objects.filter(pk=eval_id).values("status", "completed", "total").first()
     if row is None:
         return
     try:

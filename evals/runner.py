@@ -4,8 +4,10 @@ score each finished run, and store the report.
 
 Runs are created with `runs.services.create_run` (so each has its events, trace and job on the
 `runs` queue) and executed by this coordinator's own threads, `concurrency` at a time (a run
-already claimed by a `runs` worker is waited for instead); so an eval's concurrency does not
-depend on how many workers there are, and a run is executed once whoever gets it first.
+already claimed by a `runs` worker is followed instead); so an eval's concurrency does not
+depend on how many workers there are, and a run is executed once whoever gets it first. The
+work around each run (creating the next ones, scoring the finished ones, progress) is pipelined
+beside the runs in flight (see `Coordinator`), so it does not add to each item's latency.
 
 A killed coordinator loses its lease; the eval recovery pass puts the eval back on the queue,
 and the next attempt finds the rows: done ones stay, rows with a run wait for (or execute) that
@@ -17,14 +19,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import queue
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
@@ -80,6 +83,7 @@ class Lease:
         self.eval_id, self.owner = eval_id, owner
         self.lost = threading.Event()
         self.cancelled = threading.Event()
+        self.held: set[str] = set()  # runs created ahead and held for this coordinator (renewed with it)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"eval-lease-{eval_id}", daemon=True)
 
@@ -110,8 +114,13 @@ class Lease:
         if row is None:
             self.lost.set()
             return
-        EvalRun.objects.filter(pk=self.eval_id, lease_owner=self.owner).update(
-            lease_expires_at=timezone.now() + timedelta(seconds=lease_s()))
+        expires = timezone.now() + timedelta(seconds=lease_s())
+        EvalRun.objects.filter(pk=self.eval_id, lease_owner=self.owner).update(lease_expires_at=expires)
+        held = list(self.held)
+        if held:
+            from runs.models import Run
+
+            Run.objects.filter(pk__in=held, lease_owner=f"{self.owner}/hold").update(lease_expires_at=expires)
         if row:
             self.cancelled.set()
 
@@ -151,46 +160,203 @@ def run_input(value):
 
 
 class Coordinator:
+    """Runs the eval's pending rows as a pipeline, so that per-item bookkeeping does not sit on
+    the critical path of the `concurrency` runs in flight:
+
+    - a preparer thread creates the next runs ahead (at most `concurrency` waiting), each *held*:
+      stored `queued` with a lease in the coordinator's name, so the `runs` job that
+      `create_run` enqueues finds it taken and leaves it to us (a held run is never executed
+      elsewhere while the coordinator lives; when it dies the hold expires like any lease);
+    - `concurrency` slot threads each release a held run and execute it (or follow it when
+      another worker got it first), one run per slot at a time;
+    - a scoring pool scores finished runs and stores each result with the progress count in
+      one transaction; progress is published at most every PUBLISH_EVERY_S.
+    Each thread keeps its database connection for the whole eval (closed when it ends)."""
+
+    PUBLISH_EVERY_S = 0.25
+
     def __init__(self, eval_run: EvalRun, items: list[dict], lease: Lease, worker_name: str) -> None:
         self.eval = eval_run
         self.items = {str(item["id"]): item for item in items}
         self.lease = lease
         self.worker_name = worker_name
+        self.hold_owner = f"{lease.owner}/hold"
         self.metrics = build_metrics(eval_run.metrics, metric_services(eval_run.project))
         self.baseline_outputs: dict[str, object] = {}
         if eval_run.baseline_id:
             for item_id, output in (EvalResult.objects.filter(eval_id=eval_run.baseline_id, repeat=0)
                                     .values_list("item_id", "output")):
                 self.baseline_outputs[item_id] = output
+        self._published = 0.0
+        self._publish_lock = threading.Lock()
+        self._errors: list[BaseException] = []
+        self._failed = threading.Event()  # a thread raised: the others stop, run_all re-raises
 
     def run_all(self) -> None:
-        rows = list(EvalResult.objects.filter(eval=self.eval, status__in=(PENDING, RUNNING)).order_by("position",
-                                                                                                      "repeat"))
+        rows = list(EvalResult.objects.filter(eval=self.eval, status__in=(PENDING, RUNNING))
+                    .order_by("position", "repeat").values_list("pk", "run_id"))
         if not rows:
             return
-        with ThreadPoolExecutor(max_workers=min(self.eval.concurrency, len(rows)),
-                                thread_name_prefix=f"eval-{self.eval.pk}") as pool:
-            futures = [pool.submit(self._one, row.pk) for row in rows]
-            for future in as_completed(futures):
-                future.result()
+        slots = min(self.eval.concurrency, len(rows))
+        ready: queue.Queue = queue.Queue(maxsize=slots)  # (row id, run id, held by us)
+        prepared = threading.Event()  # the preparer has put its last entry
+        preparer = threading.Thread(target=self._guarded, args=(self._prepare, rows, ready, prepared),
+                                    name=f"eval-{self.eval.pk}-prepare", daemon=True)
+        with ThreadPoolExecutor(max_workers=slots, thread_name_prefix=f"eval-{self.eval.pk}-score") as scoring:
+            workers = [threading.Thread(target=self._guarded, args=(self._slot, ready, prepared, scoring),
+                                        name=f"eval-{self.eval.pk}-slot{n}", daemon=True) for n in range(slots)]
+            preparer.start()
+            for worker in workers:
+                worker.start()
+            preparer.join()
+            for worker in workers:
+                worker.join()
+        self._release_holds(ready)
+        if self._errors:
+            raise self._errors[0]
 
-    def _one(self, row_id: int) -> None:
+    def _guarded(self, target, *args) -> None:
         try:
-            if self.lease.should_stop:
+            target(*args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised by run_all once every thread has stopped
+            self._errors.append(exc)
+            self._failed.set()
+        finally:
+            connection.close()
+
+    @property
+    def _stopping(self) -> bool:
+        return self.lease.should_stop or self._failed.is_set()
+
+    def _prepare(self, rows: list[tuple[int, str | None]], ready: queue.Queue, prepared: threading.Event) -> None:
+        try:
+            for row_id, run_id in rows:
+                if self._stopping:
+                    break
+                if run_id is None:
+                    row = EvalResult.objects.get(pk=row_id)
+                    if row.status in (DONE, ERRORED):
+                        continue
+                    run = self._start_run(row)
+                    if run is None:  # the row failed to start (stored as errored), or another attempt has it
+                        if EvalResult.objects.filter(pk=row_id, status__in=(DONE, ERRORED)).exists():
+                            self._count_done(1)
+                            continue
+                        run_id = EvalResult.objects.filter(pk=row_id).values_list("run_id", flat=True).first()
+                        if run_id is None:
+                            continue
+                        self._put(ready, (row_id, run_id, False))
+                        continue
+                    self.lease.held.add(run.pk)
+                    self._put(ready, (row_id, run.pk, True))
+                else:
+                    self._put(ready, (row_id, run_id, False))
+        finally:
+            prepared.set()
+
+    def _put(self, ready: queue.Queue, entry) -> None:
+        while True:
+            try:
+                ready.put(entry, timeout=0.5)
                 return
-            row = EvalResult.objects.select_related("run").get(pk=row_id)
+            except queue.Full:
+                if self._stopping:
+                    if entry[2]:
+                        self._drop_hold(entry[1])
+                    return
+
+    def _slot(self, ready: queue.Queue, prepared: threading.Event, scoring: ThreadPoolExecutor) -> None:
+        while True:
+            try:
+                entry = ready.get(timeout=0.05)
+            except queue.Empty:
+                if prepared.is_set() and ready.empty():
+                    return
+                continue
+            row_id, run_id, held = entry
+            if self._stopping:
+                if held:
+                    self._drop_hold(run_id)
+                continue
+            if held:
+                self._release(run_id)
+            self._execute_or_wait(run_id)
+            scoring.submit(self._guarded_score, row_id, run_id)
+
+    def _guarded_score(self, row_id: int, run_id: str) -> None:
+        try:
+            row = EvalResult.objects.get(pk=row_id)
             if row.status in (DONE, ERRORED):
                 return
-            run = row.run if row.run_id else self._start_run(row)
-            if run is None:
-                return
-            self._execute_or_wait(run.pk)
-            self._score(row, run.pk)
-            update_progress(self.eval.pk)
-            progress.publish(self.eval.pk)
+            with transaction.atomic():  # the result and the progress count: one commit
+                counts = self._increment(1) if self._score(row, run_id) else None
+            if counts:
+                self._maybe_publish(counts)
+        except BaseException as exc:  # noqa: BLE001 - re-raised by run_all
+            self._errors.append(exc)
+            self._failed.set()
         finally:
-            close_old_connections()
             connection.close()
+
+    # --- holds ------------------------------------------------------------------------------
+    def _hold(self, run_id: str) -> None:
+        from runs.models import Run
+
+        Run.objects.filter(pk=run_id, status="queued", lease_owner="").update(
+            lease_owner=self.hold_owner, lease_expires_at=timezone.now() + timedelta(seconds=lease_s()))
+
+    def _release(self, run_id: str) -> None:
+        from runs import leases
+
+        leases.release(run_id, self.hold_owner)
+        self.lease.held.discard(run_id)
+
+    def _drop_hold(self, run_id: str) -> None:
+        """A held run we will not execute: cancelled with the eval, or handed to the next attempt."""
+        from runs import services as run_services
+        from runs.models import Run
+
+        self._release(run_id)
+        if self.lease.cancelled.is_set():
+            run = Run.objects.filter(pk=run_id).first()
+            if run is not None and not run.is_terminal:
+                try:
+                    run_services.cancel_run(run=run)
+                except PlatformError:
+                    pass
+
+    def _release_holds(self, ready: queue.Queue) -> None:
+        while True:
+            try:
+                entry = ready.get_nowait()
+            except queue.Empty:
+                break
+            if entry[2]:
+                self._drop_hold(entry[1])
+        for run_id in list(self.lease.held):
+            self._drop_hold(run_id)
+        connection.close()
+
+    # --- progress ---------------------------------------------------------------------------
+    def _count_done(self, n: int) -> None:
+        counts = self._increment(n)
+        if counts:
+            self._maybe_publish(counts)
+
+    def _increment(self, n: int) -> tuple | None:
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE evals_evalrun SET completed = completed + %s WHERE id = %s "
+                           "RETURNING status, completed, total", [n, self.eval.pk])
+            return cursor.fetchone()
+
+    def _maybe_publish(self, counts: tuple) -> None:
+        status, completed, total = counts
+        now = time.monotonic()
+        with self._publish_lock:
+            if now - self._published < self.PUBLISH_EVERY_S and completed < total:
+                return
+            self._published = now
+        progress.publish(self.eval.pk, {"status": status, "completed": completed, "total": total})
 
     def _start_run(self, row: EvalResult):
         from runs import services as run_services
@@ -204,6 +370,7 @@ class Coordinator:
                     metadata={"eval": self.eval.pk, "item": row.item_id, "repeat": row.repeat}, **target)
                 if not EvalResult.objects.filter(pk=row.pk, run__isnull=True).update(run=run, status=RUNNING):
                     raise _Taken()
+                self._hold(run.pk)  # committed with the run: its `runs` job finds it taken
         except _Taken:
             return None
         except PlatformError as exc:  # e.g. the item's input does not match the target's input schema
@@ -229,6 +396,7 @@ class Coordinator:
         from runs.models import Run
 
         deadline = None
+        pause = 0.005
         while not self.lease.lost.is_set():
             status = Run.objects.filter(pk=run_id).values_list("status", flat=True).first()
             if status is None or status in RUN_TERMINAL:
@@ -241,22 +409,26 @@ class Coordinator:
                     run_services.cancel_run(run=run)
             if status == "queued":
                 with otel_export.execution(run_id, None):  # its OTLP spans, when exported: a trace of its own
-                    execute_run(run_id, worker_name=self.worker_name)
-                continue
-            # Another worker holds it (or it waits for a person): follow it until it ends.
+                    if execute_run(run_id, worker_name=self.worker_name) is not None:
+                        continue
+            # Another worker holds it (or it waits for a person, or its old lease has not expired
+            # yet): follow it until it ends.
             if deadline is None:
                 timeout = Run.objects.filter(pk=run_id).values_list("timeout_s", flat=True).first() or 300
                 deadline = time.monotonic() + float(timeout) + 2 * lease_s() + 60
             if time.monotonic() > deadline:
                 return
-            time.sleep(0.02)
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
 
-    def _score(self, row: EvalResult, run_id: str) -> None:
+    def _score(self, row: EvalResult, run_id: str) -> bool:
+        """Score a finished run and store the result; False when the run has not ended (the
+        lease was lost: the next attempt scores it) or the row was stored already."""
         from runs.models import Event, Run
 
         run = Run.objects.get(pk=run_id)
         if run.status not in RUN_TERMINAL:
-            return  # the lease was lost: the next attempt scores it
+            return False
         events = list(Event.objects.filter(run_id=run_id).order_by("seq").values("type", "node_id", "data"))
         feedback = [f.as_case_feedback() for f in Feedback.objects.filter(run_id=run_id)]
         latency = None
@@ -271,11 +443,11 @@ class Coordinator:
         error = run.error if run.status != "succeeded" else None
         if error is None and run.status != "succeeded":
             error = {"type": run.status, "message": f"the run {run.status}"}
-        EvalResult.objects.filter(pk=row.pk).update(
+        return bool(EvalResult.objects.filter(pk=row.pk).exclude(status__in=(DONE, ERRORED)).update(
             status=DONE, output=run.output, scores={name: r.to_dict() for name, r in scores.items()},
             latency_ms=latency, input_tokens=usage.get("input_tokens", case.input_tokens),
             output_tokens=usage.get("output_tokens", case.output_tokens),
-            cost_usd=usage.get("cost_usd", case.cost_usd), error=error, completed_at=timezone.now())
+            cost_usd=usage.get("cost_usd", case.cost_usd), error=error, completed_at=timezone.now()))
 
 
 class _Taken(Exception):
