@@ -86,6 +86,14 @@ class ToolTimeout(ToolError):
     retryable = True
 
 
+class WorkerSaturated(ToolError):
+    """Too many timed-out calls are still running on this worker's threads (`runtime.bounded_call`):
+    a new tool call or node is refused rather than adding another thread."""
+
+    code = "worker_saturated"
+    retryable = True
+
+
 class ToolRefused(ToolError):
     """A call refused by policy (SSRF guard, rate limit, missing secret)."""
 

@@ -112,7 +112,7 @@ class RunContext:
 class NodeContext:
     """What a node's `execute` gets: its path, the scope state, services, events and sub-graphs."""
 
-    __slots__ = ("_run_body", "attempt", "path", "run", "scope", "sources", "span_id")
+    __slots__ = ("_run_body", "attempt", "cancel", "deadline", "path", "run", "scope", "sources", "span_id")
 
     def __init__(self, run: RunContext, path: str, scope: dict[str, Any], span_id: str | None,
                  sources: list[str], run_body: Callable[..., Any]) -> None:
@@ -123,6 +123,16 @@ class NodeContext:
         self.attempt = 1
         self.sources = sources  # ids of the upstream nodes whose edges into this node were taken
         self._run_body = run_body
+        self.deadline: float | None = run.deadline  # an attempt with a timeout has its own (`for_attempt`)
+        self.cancel: CancelToken = run.cancel
+
+    def for_attempt(self, deadline: float, cancel: CancelToken) -> NodeContext:
+        """This context for one bounded attempt: services see its deadline and cancel token."""
+        copy = NodeContext(self.run, self.path, self.scope, self.span_id, self.sources, self._run_body)
+        copy.attempt = self.attempt
+        copy.deadline = deadline if self.run.deadline is None else min(deadline, self.run.deadline)
+        copy.cancel = cancel
+        return copy
 
     @property
     def services(self) -> GraphServices:
@@ -137,7 +147,7 @@ class NodeContext:
         run = self.run
         return ServiceContext(run_id=run.run_id, node_id=self.path, span_id=self.span_id,
                               idempotency_key=f"{run.run_id}:{self.path}", attempt=self.attempt,
-                              deadline=run.deadline, cancel=run.cancel, sink=_NodeSink(run),
+                              deadline=self.deadline, cancel=self.cancel, sink=_NodeSink(run),
                               tracer=run.tracer, ledger=run.ledger)
 
     def with_inputs(self, inputs: dict[str, Any]) -> dict[str, Any]:

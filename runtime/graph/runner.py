@@ -2,13 +2,12 @@
 timeouts. Returns an outcome for the scheduler, which settles it (checkpoint, routing)."""
 from __future__ import annotations
 
-import contextvars
 import functools
-import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from runtime.bounded_call import CallTimedOut, run_bounded
 from runtime.errors import NodeTimeout, PlatformError, RunAborted, RunTimedOut, WaitingForInput
 from runtime.events import Span
 from runtime.graph.context import NodeContext, RunContext, ScopeWaiting
@@ -107,31 +106,15 @@ def _call(run: RunContext, node: CompiledNode, inputs: dict[str, Any], ctx: Node
             timeout, run_bound = max(remaining, 0.0), True
     if timeout is None:
         return node.impl.execute(inputs, ctx)
-    return _bounded(lambda: node.impl.execute(inputs, ctx), timeout, ctx.path, run_bound, run)
-
-
-def _bounded(fn: Callable[[], Any], timeout: float, path: str, run_bound: bool, run: RunContext) -> Any:
-    """Run `fn` in a daemon thread and stop waiting after `timeout` seconds.
-
-    Python cannot kill a thread: the abandoned attempt is left to finish on its own (services
-    get the deadline and cancel token to stop early); its result is ignored."""
-    box: dict[str, Any] = {}
-    done = threading.Event()
-
-    def target() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread, which re-raises it
-            box["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=contextvars.copy_context().run, args=(target,), name=f"node:{path}", daemon=True).start()
-    if not done.wait(timeout):
+    deadline = time.monotonic() + timeout
+    try:
+        # The attempt's own context: its services get the attempt's deadline and a token cancelled
+        # at the timeout, so sandboxed code, HTTP and MCP calls stop when the node is given up on.
+        return run_bounded(lambda token: node.impl.execute(inputs, ctx.for_attempt(deadline, token)), timeout,
+                           name=f"node:{ctx.path}", cancel=run.cancel)
+    except CallTimedOut:
         if run_bound:
-            raise RunTimedOut(f"run exceeded its time limit of {run.limits.timeout_s}s during node {path}")
-        raise NodeTimeout(f"node {path} exceeded its timeout of {timeout}s", node=path, timeout_s=timeout)
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
+            raise RunTimedOut(f"run exceeded its time limit of {run.limits.timeout_s}s during node {ctx.path}") \
+                from None
+        raise NodeTimeout(f"node {ctx.path} exceeded its timeout of {timeout}s", node=ctx.path,
+                          timeout_s=timeout) from None

@@ -76,8 +76,9 @@ class Retriever(Protocol):
 
 
 class CodeRunner(Protocol):
-    def run(self, code: str, input: Any, limits: dict[str, Any]) -> Any:
+    def run(self, code: str, input: Any, limits: dict[str, Any], *, ctx: ServiceContext | None = None) -> Any:
         """Run `code` (the body of a function of `input`) in the sandbox; return its JSON result.
+        `ctx` carries the node attempt's deadline and cancel token (the sandbox is killed at either).
 
         Raises `SandboxLimitExceeded`, `SandboxUnavailable` or `ToolError` on failure."""
         ...

@@ -3,7 +3,7 @@
 `call_tool` validates the input, returns a recorded result for the idempotency key instead
 of calling again, asks for approval when the tool requires it, refuses to re-run a
 side-effecting call whose earlier attempt may have had its effect, bounds the call by the
-tool's timeout (in a worker thread, so a stuck tool cannot hold the run), retries retryable
+tool's timeout (on a helper thread, cancelled at the timeout: `runtime.bounded_call`), retries retryable
 failures (never side-effecting ones), validates the output, records the result, and reports
 `tool.started` / `tool.completed` events and a `tool` span.
 
@@ -15,9 +15,7 @@ Approval decisions are read from the ledger under `approval:<key>` as
 """
 from __future__ import annotations
 
-import contextvars
 import json
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -25,6 +23,7 @@ from typing import Any
 
 import jsonschema
 
+from runtime.bounded_call import CallTimedOut, run_bounded
 from runtime.errors import (
     Handoff,
     RunAborted,
@@ -145,36 +144,22 @@ def _run_with_retries(tool: Tool, input: dict[str, Any], ctx: ToolContext, sleep
 
 
 def _invoke_bounded(tool: Tool, input: dict[str, Any], ctx: ToolContext) -> Any:
-    """One attempt in a worker thread; stop waiting at min(tool timeout, caller's deadline)."""
+    """One attempt on a helper thread (`runtime.bounded_call`); stop waiting at min(tool timeout,
+    caller's deadline) and cancel the call's token then, so the tool stops its work too."""
     spec = tool.spec
     now = time.monotonic()
     deadline = min(now + spec.timeout_s, ctx.deadline if ctx.deadline is not None else float("inf"))
     if deadline <= now:
         raise ToolTimeout(f"{spec.name}: no time left before the deadline")
-    box: dict[str, Any] = {}
-    done = threading.Event()
-
-    def target() -> None:
-        try:
-            box["output"] = tool.invoke(input, replace(ctx, deadline=deadline))
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread below
-            box["exc"] = exc
-        finally:
-            done.set()
-
-    # The caller's context (the run's log redactor) goes with the call.
-    threading.Thread(target=contextvars.copy_context().run, args=(target,), name=f"tool-{spec.name}",
-                     daemon=True).start()
-    if not done.wait(deadline - now):
-        raise ToolTimeout(f"{spec.name} did not finish within {round(deadline - now, 3)}s")
-    exc = box.get("exc")
-    if exc is None:
-        return box.get("output")
-    if isinstance(exc, (ToolError, *CONTROL_FLOW)):
-        raise exc
-    if isinstance(exc, Exception):
+    try:
+        return run_bounded(lambda token: tool.invoke(input, replace(ctx, deadline=deadline, cancel=token)),
+                           deadline - now, name=f"tool-{spec.name}", cancel=ctx.cancel)
+    except CallTimedOut:
+        raise ToolTimeout(f"{spec.name} did not finish within {round(deadline - now, 3)}s") from None
+    except (ToolError, *CONTROL_FLOW):
+        raise
+    except Exception as exc:  # noqa: BLE001 - any other failure of the tool becomes its typed error
         raise ToolError(f"{spec.name} raised {type(exc).__name__}: {exc}", exception=type(exc).__name__) from exc
-    raise exc
 
 
 def _check_output(spec: ToolSpec, output: Any) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from runtime.agent.context import NullSink
 from runtime.events import NullTracer
+from runtime.graph.services import ServiceContext
 from runtime.store import MemoryLedger
 from runtime.tools.executor import call_tool
 from workflows.adapters.tools import ProjectToolInvoker
@@ -31,10 +32,11 @@ class SandboxCodeRunner:
     def __init__(self, tools: ProjectToolInvoker) -> None:
         self.tools = tools
 
-    def run(self, code: str, input: Any, limits: dict[str, Any]) -> Any:
-        """Run the snippet in the sandbox and return its JSON result (or raise its typed tool error)."""
+    def run(self, code: str, input: Any, limits: dict[str, Any], *, ctx: ServiceContext | None = None) -> Any:
+        """Run the snippet in the sandbox and return its JSON result (or raise its typed tool error);
+        the sandbox is killed at the node attempt's deadline or when its token is cancelled (`ctx`)."""
         tool = self.tools.tool("code", code_tool_config(limits))
         key = f"code:{uuid.uuid4().hex}"  # read-only: nothing to deduplicate
-        outcome = call_tool(tool, {"code": code, "input": input}, key=key, ctx=self.tools.tool_context(key, None),
+        outcome = call_tool(tool, {"code": code, "input": input}, key=key, ctx=self.tools.tool_context(key, ctx),
                             ledger=MemoryLedger(), sink=NullSink(), tracer=NullTracer())
         return outcome.raise_for_error()["result"]

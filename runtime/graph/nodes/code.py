@@ -49,7 +49,7 @@ class CodeNode(NodeType):
 
     def execute(self, inputs: dict[str, Any], ctx: NodeContext) -> Any:
         runner = self.require(ctx.services.code, "code", self.type)
-        output = runner.run(self.config.code, inputs, dict(self.config.limits))
+        output = runner.run(self.config.code, inputs, dict(self.config.limits), ctx=ctx.service_context())
         if self._output_validator is not None:
             errors = error_messages(self._output_validator, output, limit=5)
             if errors:

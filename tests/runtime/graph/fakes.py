@@ -123,7 +123,7 @@ class KeywordRetriever:
 class SubprocessCodeRunner:
     """CodeRunner: the code runs in a fresh Python subprocess (no sandboxing: that is the real one's job)."""
 
-    def run(self, code: str, input: Any, limits: dict) -> Any:
+    def run(self, code: str, input: Any, limits: dict, *, ctx: Any = None) -> Any:
         source = "import json, sys\ndef main(input):\n" + textwrap.indent(code, "    ") + \
                  "\nprint(json.dumps(main(json.loads(sys.stdin.read()))))\n"
         try:
