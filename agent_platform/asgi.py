@@ -8,7 +8,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up)
 
-from agent_platform.api.input_boundary import answer_oversized_header_lines  # noqa: E402
+from agent_platform.api.input_boundary import answer_oversized_header_lines, refusing_bad_characters  # noqa: E402
 from agent_platform.routing import websocket_urlpatterns  # noqa: E402
 from runs.api import sse  # noqa: E402
 from surfaces.mcp_server import app as mcp_server  # noqa: E402
@@ -17,19 +17,25 @@ from surfaces.openai_compat import app as openai_compat  # noqa: E402
 answer_oversized_header_lines()  # 431 for a header line over Twisted's 16 KiB (not a silent close)
 
 
-async def http_application(scope, receive, send):
-    """Run event streams are served before Django (long-lived, no middleware work); the rest is Django."""
+@refusing_bad_characters  # the input boundary for the apps before Django (Django has its middleware)
+async def early_application(scope, receive, send):
     match = sse.PATH.match(scope["path"])
     if match:
         return await sse.stream_run(scope, receive, send, match["run_id"])
     if openai_compat.handles(scope["path"]):  # OpenAI-compatible completions: long-lived too
         return await openai_compat.application(scope, receive, send)
-    if mcp_server.handles(scope["path"]):  # the MCP server (streamable HTTP)
-        return await mcp_server.application(scope, receive, send)
+    return await mcp_server.application(scope, receive, send)
+
+
+async def http_application(scope, receive, send):
+    """Run event streams are served before Django (long-lived, no middleware work); the rest is Django."""
+    path = scope["path"]
+    if sse.PATH.match(path) or openai_compat.handles(path) or mcp_server.handles(path):
+        return await early_application(scope, receive, send)
     return await django_asgi_app(scope, receive, send)
 
 
 application = ProtocolTypeRouter({
     "http": http_application,
-    "websocket": URLRouter(websocket_urlpatterns),
+    "websocket": refusing_bad_characters(URLRouter(websocket_urlpatterns)),
 })

@@ -7,8 +7,9 @@
 - Path segments and query parameters (`InputBoundaryMiddleware`): no NUL, no lone surrogate.
 
 Each refusal is a 400 problem+json naming the field (`body.input.text`, `query.agent`, `path`).
-Headers larger than the server's limit are refused by Daphne/Twisted before Django: see
-docs/security.md ("Input boundary").
+The same rule covers the ASGI apps served before Django and websockets (`refusing_bad_characters`).
+Headers over the server's limits (a line over 16 KiB, 16 KiB in total, 500 headers) are answered
+431 problem+json by Daphne/Twisted before Django (`answer_oversized_header_lines`).
 """
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ import codecs
 import json
 import re
 from typing import Any
+from urllib.parse import parse_qsl
 
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.settings import api_settings
 from rest_framework.utils import json as drf_json
 
-from agent_platform.api.errors import ApiError, problem_response
+from agent_platform.api.errors import ApiError, problem, problem_response
 
 MAX_JSON_DEPTH = 64  # nested arrays/objects in a request body (and in any JSON Schema it carries)
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -156,37 +158,106 @@ class InputBoundaryMiddleware:
         return None
 
 
-_HEADER_TOO_LARGE = json.dumps({
-    "type": "https://agent-platform.dev/problems/request_header_fields_too_large",
-    "title": "Request header fields too large", "status": 431,
-    "detail": "A request header line is longer than the server accepts (16 KiB)."}).encode()
+def _header_too_large(detail: str) -> bytes:
+    body = json.dumps({"type": "https://agent-platform.dev/problems/request_header_fields_too_large",
+                       "title": "Request header fields too large", "status": 431, "detail": detail}).encode()
+    return (b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: application/problem+json\r\n"
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
+
+
+_LINE_TOO_LONG = _header_too_large("A request header line is longer than the server accepts (16 KiB).")
+_HEADERS_TOO_LARGE = _header_too_large("The request's headers are larger than the server accepts "
+                                       "(16 KiB in total, at most 500 headers).")
 
 
 def answer_oversized_header_lines() -> None:
-    """Make Daphne answer 431 problem+json for a header line over Twisted's limit.
+    """Make Daphne answer 431 problem+json for headers over Twisted's limits.
 
     Daphne serves HTTP with Twisted's `HTTPChannel`, a `LineReceiver` whose `MAX_LENGTH` (16 KiB)
     bounds the request line and each header line; past it `lineLengthExceeded` just drops the
-    connection (the client sees no response at all). Daphne has no setting for this, so the
-    channel's handler is replaced here (called from agent_platform/asgi.py). Headers that are
-    each short but together over `totalHeadersSize` (16 KiB) or `maxHeaders` (500) already get
-    Twisted's own `400 Bad Request` and a close."""
+    connection (the client sees no response at all). Headers that are each short but together over
+    `totalHeadersSize` (16 KiB) or `maxHeaders` (500) get a bare `400 Bad Request` and a close.
+    Daphne has no setting for either, so the channel's handlers are wrapped here (called from
+    agent_platform/asgi.py): all three answer 431 problem+json, then close."""
     try:
         from twisted.web import http
     except ImportError:  # not running under Daphne/Twisted
         return
-    if getattr(http.HTTPChannel.lineLengthExceeded, "answers_431", False):
+    channel = http.HTTPChannel
+    if getattr(channel.lineLengthExceeded, "answers_431", False):
         return
+    line_received, header_received = channel.lineReceived, channel.headerReceived
+
+    def refuse(self, answer: bytes) -> None:
+        if not getattr(self, "_answered_431", False):
+            self._answered_431 = True
+            self.transport.write(answer)
+            self.loseConnection()
 
     def line_length_exceeded(self, line):
-        self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
-                             b"Content-Type: application/problem+json\r\n"
-                             b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
-                             % (len(_HEADER_TOO_LARGE), _HEADER_TOO_LARGE))
-        self.loseConnection()
+        refuse(self, _LINE_TOO_LONG)
+
+    def checked_line(self, line):
+        if getattr(self, "_answered_431", False):
+            return None
+        if self._receivedHeaderSize + len(line) > self.totalHeadersSize:
+            return refuse(self, _HEADERS_TOO_LARGE)
+        return line_received(self, line)
+
+    def checked_header(self, line):
+        if self._receivedHeaderCount >= self.maxHeaders:
+            refuse(self, _HEADERS_TOO_LARGE)
+            return False
+        return header_received(self, line)
 
     line_length_exceeded.answers_431 = True  # type: ignore[attr-defined]
-    http.HTTPChannel.lineLengthExceeded = line_length_exceeded
+    channel.lineLengthExceeded = line_length_exceeded
+    channel.lineReceived = checked_line
+    channel.headerReceived = checked_header
+
+
+def refusing_bad_characters(app):
+    """ASGI wrapper with the middleware's rule for the apps served before Django (run event streams,
+    the OpenAI-compatible and MCP surfaces) and for websockets: a NUL or lone surrogate in the path or
+    a query parameter is a 400 problem+json naming the field (a websocket is accepted, then closed
+    with 4400, like the other websocket refusals)."""
+
+    async def application(scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            refusal = _scope_refusal(scope)
+            if refusal is not None:
+                return await _refuse(scope, receive, send, *refusal)
+        return await app(scope, receive, send)
+
+    return application
+
+
+def _scope_refusal(scope) -> tuple[str, str] | None:
+    reason = bad_character(scope.get("path", ""))
+    if reason:
+        return "path", reason
+    query = scope.get("query_string", b"").decode("latin-1")
+    for name, value in parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="surrogateescape"):
+        reason = bad_character(name)
+        if reason:
+            return f"query.{_printable(name)}", f"name {reason}"
+        reason = bad_character(value)
+        if reason:
+            return f"query.{_printable(name)}", reason
+    return None
+
+
+async def _refuse(scope, receive, send, field: str, reason: str) -> None:
+    if scope["type"] == "websocket":
+        await receive()  # websocket.connect
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": 4400})
+        return
+    body = json.dumps(problem(400, "Invalid request", f"{field}: {reason}", {field: [reason]})).encode()
+    await send({"type": "http.response.start", "status": 400,
+                "headers": [(b"content-type", b"application/problem+json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 class BoundedMultiPartParser(MultiPartParser):
