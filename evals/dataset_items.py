@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from accounts.redaction_policy import redactor_for
 from agent_platform.api.errors import ApiError, Unprocessable
 
 MAX_ITEMS = 10_000
@@ -110,8 +111,12 @@ def check_size(items: list[dict], *, field: str = "items") -> None:
 
 def validate_dataset_body(dataset, body: dict) -> dict:
     """The body rule of the dataset kind: `{"items": [...]}`, ids unique, within the limits."""
-    if not isinstance(body, dict) or set(body) - {"items"}:
+    if not isinstance(body, dict):
         raise ApiError("A dataset version body is {\"items\": [...]}.", field="items", code="invalid_items")
+    unknown = sorted(set(body) - {"items"})
+    if unknown:  # named like every other unknown field
+        raise ApiError(f"{unknown[0]}: unknown field; a dataset version body is {{\"items\": [...]}}.",
+                       field=unknown[0], code="invalid_items")
     items = check_items(body.get("items"))
     if not items:
         raise InvalidItems("a dataset version needs at least one item", field="items")
@@ -124,11 +129,15 @@ def validate_dataset_body(dataset, body: dict) -> dict:
             raise InvalidItems(f"items[{index}].id: duplicate id {key!r} (also items[{seen[key]}])",
                                errors={f"items[{index}].id": [f"duplicate id {key!r}"]})
         seen[key] = index
-    from evals.services import redacted_items
-
     merged = redacted_items(dataset.project, merge_items([], items, replace=True))
     check_size(merged)
     return {"items": merged}
+
+
+def redacted_items(project, items: list[dict]) -> list[dict]:
+    """Dataset items as the project's redactor leaves them: uploaded, given or copied from runs, a
+    dataset is written like every other row (its secrets, credentials, PII and field rules)."""
+    return redactor_for(project).data(items)
 
 
 def item_content(item: dict) -> dict:

@@ -8,7 +8,7 @@ from agent_platform.api.errors import Conflict, FieldError, NotFound
 from agent_platform.definitions import selectors as definition_selectors
 from agent_platform.definitions import services as definition_services
 from agent_platform.definitions.models import ENVIRONMENTS
-from evals.dataset_items import InvalidItems, check_items, check_size, merge_items
+from evals.dataset_items import InvalidItems, check_items, check_size, merge_items, redacted_items
 from evals.models import DATASETS, THUMBS, Dataset, DatasetVersion, Feedback, PromotionPolicy
 from runtime.evals import parse_threshold, parse_thresholds
 from runtime.evals.errors import EvalError
@@ -72,14 +72,6 @@ def items_from_runs(*, project, run_ids: list, field: str = "from_runs") -> list
         items.append({"id": rid, "input": run.input, "expected": run.output,
                       "metadata": {"source_run": rid, "target": target}})
     return redacted_items(project, items)  # as the runs' own rows are: a dataset must not undo redaction
-
-
-def redacted_items(project, items: list[dict]) -> list[dict]:
-    """Dataset items as the project's redactor leaves them: uploaded, given or copied from runs, a
-    dataset is written like every other row (its secrets, credentials, PII and field rules)."""
-    from accounts.redaction_policy import redactor_for
-
-    return redactor_for(project).data(items)
 
 
 def record_feedback(*, run, thumbs: str | None = None, score: float | None = None, comment: str = "",
