@@ -41,7 +41,8 @@ def _deadline(run: Run) -> float:
 def execute_run(run_id: str, *, worker_name: str = "worker") -> str | None:
     """Execute (or resume) a run; returns its final status, or None if it was not ours to run."""
     owner = f"{worker_name}/{uuid.uuid4().hex[:8]}"
-    if not leases.claim(run_id, owner, worker_name):
+    claimed = leases.claim(run_id, owner, worker_name)
+    if not claimed:
         return None
     try:
         run = Run.objects.select_related("project", "agent_version", "workflow_version").get(pk=run_id)
@@ -49,7 +50,7 @@ def execute_run(run_id: str, *, worker_name: str = "worker") -> str | None:
         secrets = reveal_secrets(run.project)
         # The project's one redactor (cached per project; keyed on the ciphertexts just loaded).
         redactor = redactor_for(run.project, secrets.sealed_items())
-        store = RunStore(run_id, owner=owner, redactor=redactor)
+        store = RunStore(run_id, owner=owner, redactor=redactor, fresh=claimed.fresh)
     except Exception as exc:  # cannot start: hand it back (counted as a failed attempt unless a dependency dropped)
         transient = dependencies.is_transient(exc)
         leases.hand_back(run_id, owner, reason="dependency_unavailable" if transient else "error", error=exc)

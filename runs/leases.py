@@ -46,9 +46,16 @@ class RunControl:
         return self._event.wait(timeout)
 
 
-def claim(run_id: str, owner: str, worker: str) -> bool:
+@dataclass(frozen=True)
+class Claim:
+    """A claimed run; `fresh`: first start and nothing stored of an earlier execution (no checkpoint)."""
+
+    fresh: bool
+
+
+def claim(run_id: str, owner: str, worker: str) -> Claim | None:
     """Take the run if it is runnable and nobody holds a live lease on it, and start it (one
-    statement; `run.started` is published on its first start). Returns whether it is ours.
+    statement; `run.started` is published on its first start). Returns a `Claim` if it is ours.
 
     A run whose earlier attempts failed `RUN_MAX_ATTEMPTS` times (its worker died, or it raised
     before its engine started) is failed instead (`worker_crashed` / `poison_run`)."""
@@ -57,14 +64,14 @@ def claim(run_id: str, owner: str, worker: str) -> bool:
     with writer() as cur:
         claimed = lifecycle.claim_and_start(cur, run_id, owner=owner, worker=worker, lease_s=settings.RUN_LEASE_S)
     if claimed is None:
-        return False
-    seq, first, attempts, ts = claimed
+        return None
+    seq, first, attempts, ts, fresh = claimed
     if first:
         event = event_log.PendingEvent("run.started", ts, {"attempt": attempts, "worker": worker}, step=-1)
         _publish_quietly(pubsub, run_id, [event_log.event_dict(run_id, seq, event)])
     if attempts > settings.RUN_MAX_ATTEMPTS and recovery.give_up_if_exhausted(run_id, owner):
-        return False
-    return True
+        return None
+    return Claim(fresh=fresh)
 
 
 def _publish_quietly(pubsub, run_id: str, events: list[dict]) -> None:

@@ -64,13 +64,13 @@ def transition(cursor, run_id: str, to: str, *, owner: str | None = None, lease_
     sets.append("last_seq = last_seq + 1")
     params.update(etype=event.type, ets=event.ts, edata=Jsonb(event.data), estep=event.step)
     cursor.execute(
-        f"WITH moved AS (UPDATE runs_run SET {', '.join(sets)} WHERE {where} RETURNING last_seq), "
+        f"WITH moved AS (UPDATE runs_run SET {', '.join(sets)} WHERE {where} RETURNING last_seq, started_at), "
         "ev AS (INSERT INTO runs_event (run_id, seq, type, ts, node_id, span_id, data, step, ordinal) "
         "SELECT %(run_id)s, moved.last_seq, %(etype)s, %(ets)s, '', '', %(edata)s, %(estep)s, 0 FROM moved) "
-        "SELECT last_seq FROM moved", params)
+        "SELECT last_seq, started_at FROM moved", params)
     row = cursor.fetchone()
     if row and to in TERMINAL:
-        run_metrics.run_finished(cursor, run_id, to)
+        run_metrics.run_finished(cursor, run_id, to, times=(row[1], fields["finished_at"]))
     return row[0] if row else False
 
 
@@ -86,25 +86,34 @@ claimed AS (
         last_seq = r.last_seq + (CASE WHEN old.first THEN 1 ELSE 0 END)
     FROM old WHERE r.id = old.id AND r.status = ANY(%(allowed)s)
         AND (r.lease_owner = '' OR r.lease_expires_at IS NULL OR r.lease_expires_at < now())
-    RETURNING r.last_seq, old.first, r.attempts
+    RETURNING r.last_seq, old.first, r.attempts, r.project_id, r.kind, r.agent_id, r.agent_version_id, r.workflow_id,
+        r.workflow_version_id, r.environment
 ), ev AS (
     INSERT INTO runs_event (run_id, seq, type, ts, node_id, span_id, data, step, ordinal)
     SELECT %(run)s, claimed.last_seq, 'run.started', %(now)s, '', '',
            jsonb_build_object('attempt', claimed.attempts, 'worker', %(worker)s::text), -1, 0
     FROM claimed WHERE claimed.first
 )
-SELECT last_seq, first, attempts FROM claimed
+SELECT c.last_seq, c.first, c.attempts,
+       c.first AND NOT EXISTS (SELECT 1 FROM runs_checkpoint cp WHERE cp.run_id = %(run)s) AS fresh,
+       p.slug, c.kind, coalesce(a.name, w.name, ''), coalesce(av.number::text, wv.number::text, ''), c.environment,
+       coalesce(av.body->>'model', '')
+FROM claimed c JOIN accounts_project p ON p.id = c.project_id
+LEFT JOIN agents_agent a ON a.id = c.agent_id LEFT JOIN agents_agentversion av ON av.id = c.agent_version_id
+LEFT JOIN workflows_workflow w ON w.id = c.workflow_id LEFT JOIN workflows_workflowversion wv ON wv.id = c.workflow_version_id
 """
 
 
 def claim_and_start(cursor, run_id: str, *, owner: str, worker: str, lease_s: float):
     """Take a runnable run whose lease is free and move it to `running` — with its `run.started`
-    event on the first start — in one statement. Returns (seq, first_start, attempts), or None
-    if the run is not ours to execute."""
+    event on the first start — in one statement, which also returns the run's metric labels.
+    Returns (seq, first_start, attempts, ts, fresh), or None if the run is not ours to execute;
+    `fresh`: a first start with no stored checkpoint (not a retry or fork), so nothing of an
+    earlier execution is stored."""
     now = datetime.now(UTC)
     cursor.execute(_CLAIM_SQL, {"run": run_id, "owner": owner, "lease": lease_s, "now": now, "worker": worker,
                                 "allowed": list(ALLOWED_FROM[RUNNING])})
     row = cursor.fetchone()
     if row:
-        run_metrics.run_claimed(cursor, run_id, first_start=row[1])
-    return (row[0], row[1], row[2], now) if row else None
+        run_metrics.run_claimed(cursor, run_id, first_start=row[1], labels_row=row[4:10])
+    return (row[0], row[1], row[2], now, bool(row[3])) if row else None

@@ -43,7 +43,8 @@ def _now() -> datetime:
 
 
 class RunStore:
-    def __init__(self, run_id: str, *, owner: str | None = None, redactor: Redactor | None = None) -> None:
+    def __init__(self, run_id: str, *, owner: str | None = None, redactor: Redactor | None = None,
+                 fresh: bool = False) -> None:
         self.run_id = run_id
         self.owner = owner  # lease owner: writes are fenced on it
         # The run's project's redactor; looked up from the run when not given (tests, tools).
@@ -61,14 +62,21 @@ class RunStore:
         # pauses and forks' state patches are checkpoints too, but no interval of events).
         # `_skip`: events of the current interval a dead worker already delivered. An answered
         # pause (`run.resumed`) starts afresh: the re-executed interval emits different events.
-        with writer() as cur:
-            cur.execute(
-                "WITH cp AS (SELECT count(*) AS idx, count(*) FILTER (WHERE key NOT LIKE 'resume:%%' AND key NOT "
-                "LIKE 'patch:%%') AS step FROM runs_checkpoint WHERE run_id = %(run)s) "
-                "SELECT cp.idx, cp.step, (SELECT count(*) FROM runs_event e WHERE e.run_id = %(run)s "
-                "AND e.step = cp.step AND e.seq > (SELECT coalesce(max(seq), 0) FROM runs_event r "
-                "WHERE r.run_id = %(run)s AND r.type = 'run.resumed')) FROM cp", {"run": run_id})
-            self._idx, self._step, self._skip = cur.fetchone()
+        # `fresh` (the claim saw a first start and no checkpoint, `leases.Claim`): all three are 0,
+        # nothing is stored yet to load, and the run's usage is what this store's spans add up to.
+        self._fresh = fresh
+        self._model_usage = [0, 0, 0.0]  # input tokens, output tokens, cost of the model spans ended here
+        if fresh:
+            self._idx = self._step = self._skip = 0
+        else:
+            with writer() as cur:
+                cur.execute(
+                    "WITH cp AS (SELECT count(*) AS idx, count(*) FILTER (WHERE key NOT LIKE 'resume:%%' AND key NOT "
+                    "LIKE 'patch:%%') AS step FROM runs_checkpoint WHERE run_id = %(run)s) "
+                    "SELECT cp.idx, cp.step, (SELECT count(*) FROM runs_event e WHERE e.run_id = %(run)s "
+                    "AND e.step = cp.step AND e.seq > (SELECT coalesce(max(seq), 0) FROM runs_event r "
+                    "WHERE r.run_id = %(run)s AND r.type = 'run.resumed')) FROM cp", {"run": run_id})
+                self._idx, self._step, self._skip = cur.fetchone()
         self._ordinal = 0
         self.otel = otel_export.trace_for(run_id)  # this execution's OTLP export (None: off)
 
@@ -124,6 +132,8 @@ class RunStore:
         node's namespaced ones."""
         namespace = self._namespace(run_id)
         self.flush()
+        if self._fresh and self._idx == 0:
+            return []  # a fresh run that has written none yet: there are none
         with writer() as cur:
             if namespace is None:
                 cur.execute("SELECT delta FROM runs_checkpoint WHERE run_id = %s AND NOT starts_with(key, %s) "
@@ -179,6 +189,10 @@ class RunStore:
             error=self.redactor.data(span.error) if span.error else None)
         with self._lock:
             self._spans.append(pending)
+            if pending.kind == "model":
+                self._model_usage[0] += pending.input_tokens or 0
+                self._model_usage[1] += pending.output_tokens or 0
+                self._model_usage[2] += pending.cost_usd or 0.0
         from agent_platform.metrics.recorders import span_ended  # model/tool/retrieval metrics
 
         span_ended(self.run_id, pending)
@@ -209,6 +223,11 @@ class RunStore:
     def usage(self) -> dict[str, Any]:
         """Tokens and cost of every model call of the run so far (all attempts)."""
         self.flush()
+        if self._fresh:  # a first attempt: its spans are all this store's
+            with self._lock:
+                tokens_in, tokens_out, cost = self._model_usage
+            return {"input_tokens": int(tokens_in), "output_tokens": int(tokens_out),
+                    "cost_usd": round(float(cost), 8)}
         with writer() as cur:
             cur.execute("SELECT coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), "
                         "coalesce(sum(cost_usd), 0) FROM runs_span WHERE run_id = %s AND kind = 'model'",

@@ -17,9 +17,19 @@ SIGNING_SECRET = "WEBHOOK_SIGNING_SECRET"
 
 
 def notify(run, event_type: str) -> None:
+    """Deliver the event if anyone wants it: the run's `webhook_url`, or an enabled endpoint of its
+    project subscribed to the type (one light query; the snapshot is built only then)."""
     from webhooks.events import notify_run_event
 
-    notify_run_event(run, event_type)
+    if run.webhook_url or _subscribed(run.project_id, event_type):
+        notify_run_event(run, event_type)
+
+
+def _subscribed(project_id: str, event_type: str) -> bool:
+    from webhooks.models import WebhookEndpoint
+
+    return any("*" in types or event_type in types for types in WebhookEndpoint.objects.filter(
+        project_id=project_id, enabled=True).values_list("event_types", flat=True))
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

@@ -47,9 +47,14 @@ def fetch(cursor, run_id: str) -> tuple[RunContext, object, object] | None:
     row = cursor.fetchone()
     if row is None:
         return None
+    return from_row(run_id, row), row[6], row[7]
+
+
+def from_row(run_id: str, row) -> RunContext:
+    """The context from the label columns of `_LABELS_SQL` (its first six), remembered."""
     context = RunContext(dict(zip(CONTEXT, (str(v) for v in row[:5]), strict=True)), row[5])
     remember(run_id, context)
-    return context, row[6], row[7]
+    return context
 
 
 def remember(run_id: str, context: RunContext) -> None:

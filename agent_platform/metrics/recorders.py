@@ -14,20 +14,23 @@ from agent_platform.metrics import labels
 logger = logging.getLogger(__name__)
 
 
-def run_claimed(cursor, run_id: str, *, first_start: bool) -> None:
-    """A worker took the run: remember its labels here (its spans end in this process); count a first start."""
+def run_claimed(cursor, run_id: str, *, first_start: bool, labels_row=None) -> None:
+    """A worker took the run: remember its labels here (its spans end in this process); count a first start.
+    `labels_row`: the label columns (`labels.fetch`'s first six) when the claim statement read them."""
     try:
-        found = labels.fetch(cursor, run_id)
+        found = labels.fetch(cursor, run_id) if labels_row is None else (labels.from_row(run_id, labels_row),)
         if found and first_start:
             _inc(m.runs_started, "platform_runs_started", found[0].labels)
     except Exception:  # noqa: BLE001 - metrics never fail a run
         logger.warning("metrics: could not record the start of %s", run_id, exc_info=True)
 
 
-def run_finished(cursor, run_id: str, status: str) -> None:
-    """The run reached `status` (terminal): count it and observe its duration."""
+def run_finished(cursor, run_id: str, status: str, *, times: tuple | None = None) -> None:
+    """The run reached `status` (terminal): count it and observe its duration. With `times`
+    (started_at, finished_at) and the labels remembered at the claim, nothing is read."""
     try:
-        found = labels.fetch(cursor, run_id)
+        context = labels.cached(run_id) if times is not None else None
+        found = (context, *times) if context is not None else labels.fetch(cursor, run_id)
         labels.forget(run_id)
         if found is None:
             return

@@ -1,0 +1,59 @@
+"""The execute path keeps its behaviour while it does less: a fresh run's store skips the reads
+that can only find nothing (checkpoints, counts, the usage sum), and a run's webhooks are built
+only when there is a destination."""
+import pytest
+
+from runs import leases
+from runs.executor import execute_run
+from runs.models import Checkpoint, Run, Span
+from runs.services import create_run
+from tests.runs.factories import scripted_agent
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_fresh_run_is_claimed_fresh_and_its_usage_is_its_stored_spans(project):
+    scripted_agent(project, script=[{"text": "a", "usage": {"input_tokens": 11, "output_tokens": 4}}])
+    run = create_run(project=project, agent="helper", input={"message": "x"})
+    claim = leases.claim(run.pk, "w/1", "w")
+    assert claim and claim.fresh
+    leases.release(run.pk, "w/1")
+    Run.objects.filter(pk=run.pk).update(status="queued")
+    again = leases.claim(run.pk, "w/2", "w")  # started before: not fresh
+    assert again and not again.fresh
+    leases.release(run.pk, "w/2")
+    Run.objects.filter(pk=run.pk).update(status="queued")
+
+    other = create_run(project=project, agent="helper", input={"message": "y"})
+    assert execute_run(other.pk) == "succeeded"
+    stored = Span.objects.filter(run_id=other.pk, kind="model")
+    usage = Run.objects.get(pk=other.pk).usage
+    assert usage["input_tokens"] == sum(s.input_tokens for s in stored) == 11
+    assert usage["output_tokens"] == sum(s.output_tokens for s in stored) == 4
+
+
+def test_a_run_with_a_stored_checkpoint_is_not_fresh(project):
+    scripted_agent(project)
+    run = create_run(project=project, agent="helper", input={"message": "x"})
+    Checkpoint.objects.create(run_id=run.pk, idx=0, key="patch:0", delta={"kind": "patch"})
+    claim = leases.claim(run.pk, "w/1", "w")
+    assert claim and not claim.fresh
+
+
+def test_webhooks_only_for_subscribed_endpoints_or_the_runs_own_url(project):
+    scripted_agent(project)
+    WebhookEndpoint.objects.create(project=project, url="https://example.com/a", event_types=["run.failed"])
+    quiet = create_run(project=project, agent="helper", input={"message": "x"})
+    assert execute_run(quiet.pk) == "succeeded"
+    assert not WebhookDelivery.objects.filter(run_id=quiet.pk).exists()  # subscribed to another type
+
+    own = create_run(project=project, agent="helper", input={"message": "x"}, webhook_url="https://example.com/own")
+    assert execute_run(own.pk) == "succeeded"
+    assert list(WebhookDelivery.objects.filter(run_id=own.pk).values_list("url", "event_type")) == [
+        ("https://example.com/own", "run.succeeded")]
+
+    WebhookEndpoint.objects.create(project=project, url="https://example.com/all", event_types=["*"])
+    loud = create_run(project=project, agent="helper", input={"message": "x"})
+    assert execute_run(loud.pk) == "succeeded"
+    assert WebhookDelivery.objects.filter(run_id=loud.pk, event_type="run.succeeded").count() == 1
