@@ -50,6 +50,18 @@ def projects_where(user, permission: str) -> QuerySet[Project]:
     return Project.objects.filter(memberships__user=user, memberships__role__in=roles).distinct()
 
 
+def in_any_project(request, permission: str) -> bool:
+    """Whether the request's user holds `permission` in some project (READ: may see one), asked of
+    the database once per request: the console's app list asks every model admin, for the page and
+    again for its navigation sidebar (84 queries on the dashboard home before this)."""
+    cache = request.__dict__.setdefault("_in_any_project", {})
+    if permission not in cache:
+        user = request.user
+        projects = visible_projects(user) if permission == READ else projects_where(user, permission)
+        cache[permission] = projects.exists()
+    return cache[permission]
+
+
 class ProjectFilter(admin.SimpleListFilter):
     """Filter a changelist by project, listing only the projects the user can see."""
 
@@ -100,7 +112,7 @@ class ProjectScopedAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request) -> bool:
         user = request.user
-        return bool(user.is_active and user.is_staff and (user.is_superuser or visible_projects(user).exists()))
+        return bool(user.is_active and user.is_staff and (user.is_superuser or in_any_project(request, READ)))
 
     def has_view_permission(self, request, obj=None) -> bool:
         if obj is None:
@@ -109,15 +121,15 @@ class ProjectScopedAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         if obj is None:
-            return projects_where(request.user, WRITE).exists()
+            return in_any_project(request, WRITE)
         return user_can(request.user, WRITE, self.project_of(obj))
 
     def has_add_permission(self, request) -> bool:
-        return projects_where(request.user, WRITE).exists()
+        return in_any_project(request, WRITE)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         if obj is None:
-            return projects_where(request.user, DEPLOY).exists()
+            return in_any_project(request, DEPLOY)
         return user_can(request.user, DEPLOY, self.project_of(obj))
 
 

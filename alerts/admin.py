@@ -6,7 +6,14 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from accounts.admin_scoping import ProjectFilter, ProjectScopedAdmin, ReadOnlyInline, projects_where, user_can
+from accounts.admin_scoping import (
+    ProjectFilter,
+    ProjectScopedAdmin,
+    ReadOnlyInline,
+    in_any_project,
+    projects_where,
+    user_can,
+)
 from agent_platform.definitions.models import ENVIRONMENTS
 from agent_platform.service_errors import ServiceError
 from alerts import services
@@ -81,11 +88,11 @@ class AlertRuleAdmin(ProjectScopedAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         if obj is None:
-            return projects_where(request.user, MANAGE).exists()
+            return in_any_project(request, MANAGE)
         return user_can(request.user, MANAGE, obj.project)
 
     def has_add_permission(self, request) -> bool:
-        return projects_where(request.user, MANAGE).exists()
+        return in_any_project(request, MANAGE)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return self.has_change_permission(request, obj)

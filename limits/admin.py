@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
-from accounts.admin_scoping import ProjectScopedAdmin, projects_where, user_can
+from accounts.admin_scoping import ProjectScopedAdmin, in_any_project, projects_where, user_can
 from limits.models import LIMIT_FIELDS, Limits
 from limits.usage import usage_for
 
@@ -71,13 +71,13 @@ class LimitsAdmin(ProjectScopedAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         if obj is None:
-            return projects_where(request.user, MANAGE).exists()
+            return in_any_project(request, MANAGE)
         return user_can(request.user, MANAGE, obj.project)
 
     has_delete_permission = has_change_permission
 
     def has_add_permission(self, request) -> bool:
-        return projects_where(request.user, MANAGE).exists()
+        return in_any_project(request, MANAGE)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "project":

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.admin_scoping import ProjectFilter, ProjectScopedAdmin, projects_where, user_can
+from accounts.admin_scoping import ProjectFilter, ProjectScopedAdmin, in_any_project, projects_where, user_can
 from accounts.models import Project
 from agent_platform.definitions.services import actor_label
 from retention.models import Purge, RetentionOverride, RetentionPolicy, RunHold
@@ -20,11 +20,11 @@ MANAGE = "manage_project"
 class ManagedByAdmins(ProjectScopedAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         if obj is None:
-            return projects_where(request.user, MANAGE).exists()
+            return in_any_project(request, MANAGE)
         return user_can(request.user, MANAGE, self.project_of(obj))
 
     def has_add_permission(self, request) -> bool:
-        return projects_where(request.user, MANAGE).exists()
+        return in_any_project(request, MANAGE)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return self.has_change_permission(request, obj)

@@ -17,7 +17,14 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path
 from django.utils.html import format_html
 
-from accounts.admin_scoping import WRITE, ProjectFilter, ProjectScopedAdmin, admin_url, projects_where, user_can
+from accounts.admin_scoping import (
+    WRITE,
+    ProjectFilter,
+    ProjectScopedAdmin,
+    admin_url,
+    in_any_project,
+    user_can,
+)
 from agent_platform.api.errors import ApiError
 from agent_platform.service_errors import StateConflict
 from runs import admin_chat, selectors, services, viewer
@@ -61,7 +68,7 @@ class RunAdmin(ProjectScopedAdmin):
         return False  # retention removes runs
 
     def has_cancel_permission(self, request) -> bool:
-        return projects_where(request.user, WRITE).exists()
+        return in_any_project(request, WRITE)
 
     def get_queryset(self, request):
         # Sortable latency and cost columns.
@@ -168,7 +175,7 @@ class RunAdmin(ProjectScopedAdmin):
         return admin_chat.chat_send(self, request)
 
     def changelist_view(self, request, extra_context=None):
-        can_chat = projects_where(request.user, WRITE).exists()
+        can_chat = in_any_project(request, WRITE)
         return super().changelist_view(request, {"can_chat": can_chat, **(extra_context or {})})
 
     def cancel_view(self, request, object_id):

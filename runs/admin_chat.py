@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from rest_framework import exceptions, serializers
 
-from accounts.admin_scoping import WRITE, admin_url, projects_where, user_can
+from accounts.admin_scoping import WRITE, admin_url, in_any_project, projects_where, user_can
 from agent_platform.api.errors import PROBLEM_TYPE, FieldError, problem_exception_handler
 from agent_platform.api.serializers import StrictSerializer
 from agent_platform.definitions.models import ENVIRONMENTS
@@ -59,7 +59,7 @@ def chat_agents(user) -> list[dict]:
 
 def chat_page(model_admin, request: HttpRequest) -> HttpResponse:
     agents = chat_agents(request.user)
-    if not agents and not projects_where(request.user, WRITE).exists():
+    if not agents and not in_any_project(request, WRITE):
         raise PermissionDenied  # chatting starts runs: developers and up
     context = {**model_admin.admin_site.each_context(request), "opts": model_admin.model._meta,
                "title": "Agent chat", "agents": agents, "selected": request.GET.get("agent", ""),

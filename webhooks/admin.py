@@ -13,6 +13,7 @@ from accounts.admin_scoping import (
     ProjectFilter,
     ProjectScopedAdmin,
     ReadOnlyInline,
+    in_any_project,
     projects_where,
     user_can,
 )
@@ -62,11 +63,11 @@ class WebhookEndpointAdmin(ProjectScopedAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         if obj is None:
-            return projects_where(request.user, MANAGE).exists()
+            return in_any_project(request, MANAGE)
         return user_can(request.user, MANAGE, obj.project)
 
     def has_add_permission(self, request) -> bool:
-        return projects_where(request.user, MANAGE).exists()
+        return in_any_project(request, MANAGE)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return self.has_change_permission(request, obj)

@@ -91,3 +91,17 @@ def test_the_models_page_sums_model_calls(project, rolled_up):
 def test_anonymous_users_are_sent_to_the_login(client):
     assert client.get("/admin/dashboards/models/").status_code == 302
     assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize("who", ["superuser", "viewer"])
+def test_the_admin_home_asks_each_project_permission_once(project, rolled_up, who, django_assert_max_num_queries):
+    """The app list asks every model admin whether the user may add, change, delete (for the page
+    and again for the sidebar): one query per permission, not one per model admin and question
+    (39 queries for a superuser before, 10 after)."""
+    user = staff_user("root", superuser=True) if who == "superuser" else staff_user(
+        "viewer", project=project, role="viewer")
+    client = console_client(user)
+    assert client.get(f"/admin/?project={project.slug}").status_code == 200  # warm: sessions, content types
+    with django_assert_max_num_queries(20):
+        page = client.get(f"/admin/?project={project.slug}")
+    assert page.status_code == 200 and page.context["dashboard"]["overview"].series.total.runs == 7
