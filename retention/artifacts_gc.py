@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from agent_platform import artifacts
+from retention.outcome import Outcome
 
 REFERENCED = ("EXISTS (SELECT 1 FROM runs_checkpoint c WHERE jsonb_path_exists(c.delta, '$.*.\"$blob\"') "
               "AND jsonb_path_query_array(c.delta, '$.*.\"$blob\"') ? b.sha256)")
@@ -30,9 +31,7 @@ DELETE_BLOBS = (f"DELETE FROM runs_blob b WHERE b.sha256 = ANY(%s) AND b.created
                 f"RETURNING b.sha256")
 
 
-def collect(*, dry_run: bool, batch_size: int):
-    from retention.purge import Outcome
-
+def collect(*, dry_run: bool, batch_size: int) -> Outcome:
     outcome = Outcome()
     outcome.counts.update(collect_blobs(dry_run=dry_run, batch_size=batch_size))
     outcome.counts.update(collect_orphan_objects(dry_run=dry_run, batch_size=batch_size))

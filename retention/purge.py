@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from auditlog.context import disable_auditlog
@@ -33,19 +33,10 @@ from django.utils import timezone
 from evals import models as eval_models
 from retention import artifacts_gc, selectors
 from retention.models import Purge, RetentionPolicy, RunHold
+from retention.outcome import Outcome
 from runs.models import TERMINAL, Run
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class Outcome:
-    counts: Counter = field(default_factory=Counter)
-    skipped_batches: int = 0
-
-    def add(self, other: Outcome) -> None:
-        self.counts.update(other.counts)
-        self.skipped_batches += other.skipped_batches
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from webhooks.models import WebhookAttempt, WebhookDelivery
 
 # Exponential backoff between attempts (seconds): 6 attempts over about an hour.
 DEFAULT_RETRY_INTERVALS = [5, 25, 125, 625, 3125]
-LEGACY_SECRET = "WEBHOOK_SIGNING_SECRET"
 
 
 def retry_intervals() -> list[int]:
@@ -46,11 +45,10 @@ def signed_headers(delivery: WebhookDelivery, secret: str, body: bytes, *, now: 
 def _legacy_signature(delivery: WebhookDelivery, body: bytes, headers: dict[str, str]) -> None:
     """Receivers written for the first webhooks keep their `X-Platform-Signature` check."""
     from accounts.services import reveal_secrets
-    from runs.webhooks import sign as legacy_sign
 
-    legacy = reveal_secrets(delivery.project, [LEGACY_SECRET]).get(LEGACY_SECRET)
+    legacy = reveal_secrets(delivery.project, [signing.LEGACY_SECRET]).get(signing.LEGACY_SECRET)
     if legacy:
-        headers["X-Platform-Signature"] = legacy_sign(legacy, int(headers["webhook-timestamp"]), body)
+        headers["X-Platform-Signature"] = signing.legacy_sign(legacy, int(headers["webhook-timestamp"]), body)
 
 
 def attempt(delivery: WebhookDelivery, *, retries_left: int = 0, next_interval: int | None = None) -> WebhookAttempt:

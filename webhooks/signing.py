@@ -57,3 +57,13 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     key = base64.b64decode(secret.removeprefix(PREFIX))
     signed = f"{msg_id}.{timestamp}.".encode() + body
     return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+LEGACY_SECRET = "WEBHOOK_SIGNING_SECRET"  # a project secret of that name: the first webhooks' signature is sent too
+
+
+def legacy_sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The first webhooks' `X-Platform-Signature`: `t=<unix>,v1=<hex HMAC-SHA256("<t>.<body>")>`, kept for
+    existing receivers."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("agent_platform", "agents", "tools", "rag", "workflows", "runs", "evals", "accounts")
+PACKAGES = ("agent_platform", "agents", "tools", "rag", "workflows", "runs", "evals", "accounts",
+            "alerts", "dashboards", "limits", "retention", "webhooks")
 
 
 @dataclass(frozen=True)
