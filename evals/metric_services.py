@@ -1,6 +1,7 @@
 """What metrics need from the platform, for one project: judge models (any provider the project
 has, `local/...`, or `scripted/<name>` with the turns in `project.settings["scripts"][name]`),
-the embedding model (`semantic_similarity`), and the code sandbox (`code`)."""
+the embedding model (`semantic_similarity`), the code sandbox (`code`), and the price table
+the judges' tokens are costed with."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -35,7 +36,10 @@ def _embedder_resolver(project):
 
 
 def metric_services(project) -> MetricServices:
+    from runtime.models.pricing import PriceTable
     from runtime.tools.sandbox import Sandbox
 
+    # The price table runs are costed with (runs.model_config: the project's `settings.prices` overrides).
+    prices = PriceTable((project.settings or {}).get("prices") or {})
     return MetricServices(judge_model=_judge_resolver(project), embedder=_embedder_resolver(project),
-                          sandbox=Sandbox(allow_unsandboxed=settings.PLATFORM_ALLOW_UNSANDBOXED_CODE))
+                          sandbox=Sandbox(allow_unsandboxed=settings.PLATFORM_ALLOW_UNSANDBOXED_CODE), prices=prices)

@@ -59,6 +59,7 @@ def eval_dict(eval_run: EvalRun) -> dict[str, Any]:
         "baseline": eval_run.baseline_id,
         "progress": {"completed": eval_run.completed, "total": eval_run.total},
         "summary": report.get("summary"), "thresholds": thresholds, "passed": eval_run.passed,
+        "totals": report.get("totals"),
         "error": eval_run.error, "created_at": eval_run.created_at, "started_at": eval_run.started_at,
         "finished_at": eval_run.finished_at,
     }

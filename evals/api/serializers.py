@@ -9,7 +9,7 @@ from agent_platform.definitions.api.serializers import name_field
 from agent_platform.definitions.models import ENVIRONMENTS
 
 
-class DatasetItemIn(serializers.Serializer):
+class DatasetItemIn(StrictSerializer):
     id = serializers.CharField(required=False)
     input = serializers.JSONField()
     expected = serializers.JSONField(required=False)
@@ -18,7 +18,7 @@ class DatasetItemIn(serializers.Serializer):
     split = serializers.CharField(required=False)
 
 
-class DatasetVersionIn(serializers.Serializer):
+class DatasetVersionIn(StrictSerializer):
     """The version body: the whole item set (validated as a whole by evals.dataset_items)."""
 
     items = DatasetItemIn(many=True)
@@ -62,14 +62,14 @@ class DatasetDetailOut(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class EvalTargetIn(serializers.Serializer):
+class EvalTargetIn(StrictSerializer):
     agent = serializers.CharField(required=False)
     workflow = serializers.CharField(required=False)
     version = serializers.IntegerField(required=False, min_value=1)
     environment = serializers.ChoiceField(choices=ENVIRONMENTS, required=False)
 
 
-class EvalCreateIn(serializers.Serializer):
+class EvalCreateIn(StrictSerializer):
     dataset = serializers.CharField()
     dataset_version = serializers.IntegerField(required=False, min_value=1)
     tags = serializers.ListField(child=serializers.CharField(), required=False,
@@ -96,6 +96,9 @@ class EvalOut(serializers.Serializer):
     baseline = serializers.CharField(allow_null=True)
     progress = serializers.DictField()
     summary = serializers.DictField(allow_null=True)
+    totals = serializers.DictField(allow_null=True, help_text="judge_scored, judge_input_tokens, "
+                                   "judge_output_tokens, judge_cost_usd (the judge models' usage, costed with "
+                                   "the platform's price table)")
     thresholds = serializers.ListField(child=serializers.DictField())
     passed = serializers.BooleanField(allow_null=True)
     comparison = serializers.DictField(required=False)

@@ -98,5 +98,9 @@ def render_markdown(report: dict[str, Any], metrics: Sequence[MetricInfo], resul
     verdict = "✅ passed" if report["passed"] else "❌ failed"
     head = [f"## {title}: {verdict}", "",
             f"{report.get('items', 0)} items × {max(report.get('repeats', 1), 1)} repeat(s).", ""]
+    totals = report.get("totals") or {}
+    if totals.get("judge_scored"):
+        head += [f"Judging: {totals['judge_scored']} verdicts, {totals['judge_input_tokens']} input + "
+                 f"{totals['judge_output_tokens']} output tokens, ${totals['judge_cost_usd']:.6f}.", ""]
     body = (_summary_table(report) + _thresholds(report) + _comparison(report) + _failing_items(metrics, results))
     return "\n".join(head + body) + "\n"

@@ -10,6 +10,7 @@ from runtime.evals.config import MetricConfig
 if TYPE_CHECKING:
     from runtime.evals.case import EvalCase
     from runtime.models.base import ChatModel
+    from runtime.models.pricing import PriceTable
     from runtime.rag.embeddings import Embedder
 
 
@@ -59,11 +60,13 @@ class MetricServices:
 
     `judge_model(ref)` returns a ChatModel for a model ref (`scripted/judge`, `openai/gpt-4.1-mini`,
     `local/default`) and raises a `ModelError` for an unknown one; `embedder(ref)` returns an
-    Embedder (None = the project's default model); `sandbox` runs `code` metrics."""
+    Embedder (None = the project's default model); `sandbox` runs `code` metrics; `prices` is the
+    price table runs are costed with (the project's overrides included), for the judge's cost."""
 
     judge_model: Callable[[str], ChatModel] | None = None
     embedder: Callable[[str | None], Embedder] | None = None
     sandbox: CodeSandbox | None = None
+    prices: PriceTable | None = None
 
 
 class Metric:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from runtime.evals.case import EvalCase, select_expected, select_output, text_of
 from runtime.evals.config import ConfigProblem, MetricConfig
 from runtime.evals.errors import MetricScoringFailed
-from runtime.evals.judging import Judge, JudgeAnswer, clip, reasoning_of
+from runtime.evals.judging import Judge, JudgeAnswer, add_usage, clip, reasoning_of
 from runtime.evals.metrics import register
 from runtime.evals.metrics.base import Metric, MetricResult, MetricServices
 from runtime.evals.paths import MISSING
@@ -62,7 +62,7 @@ class LlmJudge(Metric):
     def setup(self, services: MetricServices) -> None:
         assert services.judge_model is not None  # checked by build_metric
         self.judge = Judge(self.config.model, services.judge_model, field=self.field_prefix + "model",
-                           metric_type=self.type)
+                           metric_type=self.type, prices=services.prices)
 
     def score(self, case: EvalCase) -> MetricResult:
         output = select_output(case, self.config.path)
@@ -156,7 +156,7 @@ class LlmJudge(Metric):
                     {"order": "baseline_first", "winner": _winner(second), "reasoning": reasoning_of(second.data)}]
         details = {"outcome": {"candidate": "win", "baseline": "loss", "tie": "tie"}[outcome],
                    "consistent": won_first == won_second, "verdicts": verdicts, "judge_model": self.judge.ref,
-                   "judge_usage": {k: first.usage[k] + second.usage[k] for k in first.usage}}
+                   "judge_usage": add_usage(first.usage, second.usage)}
         ok = outcome != "baseline"
         return MetricResult(value, ok, None if ok else "the judge preferred the baseline's answer in both orders",
                             details)

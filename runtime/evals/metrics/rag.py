@@ -92,7 +92,7 @@ class Faithfulness(Metric):
     def setup(self, services: MetricServices) -> None:
         assert services.judge_model is not None  # checked by build_metric
         self.judge = Judge(self.config.model, services.judge_model, field=self.field_prefix + "model",
-                           metric_type=self.type)
+                           metric_type=self.type, prices=services.prices)
 
     def score(self, case: EvalCase) -> MetricResult:
         chunks = [cite for cite in case.citations if cite.text]
