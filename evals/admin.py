@@ -10,6 +10,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html, format_html_join
@@ -80,8 +81,16 @@ class EvalRunAdmin(ProjectScopedAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view
-        return [path("<path:object_id>/change/", view(self.eval_page), name="evals_evalrun_change"),
+        return [path("<path:object_id>/progress.json", view(self.progress_json), name="evals_evalrun_progress"),
+                path("<path:object_id>/change/", view(self.eval_page), name="evals_evalrun_change"),
                 *super().get_urls()]
+
+    def progress_json(self, request, object_id):
+        """The eval's progress for the page's live mode (eval-live.js polls it while it runs)."""
+        eval_run = self.object_or_404(request, object_id)
+        return JsonResponse({"status": eval_run.status, "completed": eval_run.completed, "total": eval_run.total,
+                             "percent": _percent(eval_run), "passed": eval_run.passed,
+                             "terminal": eval_run.is_terminal})
 
     def eval_page(self, request, object_id):
         eval_run = self.object_or_404(request, object_id)
@@ -108,8 +117,12 @@ class EvalRunAdmin(ProjectScopedAdmin):
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "eval": eval_run,
                    "body": body, "target_name": eval_run.target.name if eval_run.target else "?", "table": table, "charts": charts, "tags": tags, "title": f"Eval {eval_run.id}",
                    "filter": {k: params.get(k, "") for k in ("failed", "regressed", "tag")},
-                   "percent": int(100 * eval_run.completed / eval_run.total) if eval_run.total else 100}
+                   "percent": _percent(eval_run)}
         return TemplateResponse(request, "admin/evals/evalrun/detail.html", context)
+
+
+def _percent(eval_run: EvalRun) -> int:
+    return int(100 * eval_run.completed / eval_run.total) if eval_run.total else 100
 
 
 @admin.register(PromotionPolicy)

@@ -77,3 +77,23 @@ def test_add_feedback_runs_to_a_dataset_from_the_console(project, member_client)
     version = DatasetVersion.objects.get(dataset__project=project, dataset__name="reviewed")
     assert version.items == [{"id": run.id, "input": {"message": "hi"}, "expected": {"text": "hello"},
                               "metadata": {"source_run": run.id, "target": "helper"}}]
+
+
+def test_progress_json_for_the_live_page(api, project, member_client, outsider_client):
+    scripted_agent(project, "helper", [{"echo": True}])
+    create_dataset(project, "qa", ITEMS)
+    created = api.post("/api/v1/evals", {"dataset": "qa", "target": {"agent": "helper"},
+                                         "metrics": [{"type": "exact"}]}, format="json").json()["id"]
+    console = member_client("viewer")
+    url = f"/admin/evals/evalrun/{quote(created)}/progress.json"
+    queued = console.get(url)
+    assert queued.status_code == 200 and queued["Content-Type"] == "application/json"
+    assert queued.json() == {"status": "queued", "completed": 0, "total": 2, "percent": 0, "passed": None,
+                             "terminal": False}
+    page = console.get(f"/admin/evals/evalrun/{quote(created)}/change/").content.decode()
+    assert 'data-terminal="false"' in page and "admin-console/eval-live" in page and url in page
+    assert execute_eval(created, worker_name="test") == "succeeded"
+    assert console.get(url).json() == {"status": "succeeded", "completed": 2, "total": 2, "percent": 100,
+                                       "passed": True, "terminal": True}
+    assert 'data-terminal="true"' in console.get(f"/admin/evals/evalrun/{quote(created)}/change/").content.decode()
+    assert outsider_client.get(url).status_code == 404
