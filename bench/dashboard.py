@@ -5,7 +5,8 @@
 On isolated embedded services (var/bench): a project with 10 agents × 2 versions and `--runs`
 finished runs (one model span each) spread over `--days` days, inserted in one SQL statement.
 Then: the first full rollup pass (`dashboards.rollups.rollup_runs`), an incremental pass after
-1,000 more runs, and the overview page (`GET /admin/?project=…&range=…`, the whole Django view,
+1,000 more runs — the scheduler's every-minute job, timed with the `runs_run.finished_at` index
+(dashboards migration 0003) and, in a transaction rolled back afterwards, without it — and the overview page (`GET /admin/?project=…&range=…`, the whole Django view,
 template and SVG charts, logged in as a superuser) for each range, `--repeat` times. Baseline,
 in the same run: the same figures (per-step counts by status, p50/p95 duration, tokens, cost,
 top failing agents) computed by one naive aggregate query over `runs_run`.
@@ -14,6 +15,8 @@ Budget (ARCHITECTURE §7): the overview of a project with 100k runs answers in <
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -83,6 +86,48 @@ def seed(project, agents: list, runs: int, days: float, tag: str) -> float:
     return time.perf_counter() - started
 
 
+def load_average() -> str:
+    return " / ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+class _Undo(Exception):
+    """Raised to roll back the index drop of `time_incremental(indexed=False)`."""
+
+
+def time_incremental(repeat: int, *, indexed: bool) -> tuple[list[float], list[float], bool]:
+    """Incremental rollup passes (the window of the last hour); `indexed=False` drops the
+    `finished_at` index inside a transaction that is rolled back afterwards. Returns the pass
+    times, the times of the pass's runs query alone (EXPLAIN ANALYZE of its SELECT: the part the
+    index serves), and whether the planner used the index for it."""
+    from django.db import connection, transaction
+
+    from dashboards.rollups import _RUNS_SQL, high_water, rollup_runs, window_start
+
+    timings: list[float] = []
+    selects: list[float] = []
+    used_index = False
+    select_sql = "SELECT" + _RUNS_SQL.split("SELECT", 1)[1]
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cur:
+                if not indexed:
+                    cur.execute("DROP INDEX run_finished_at_rollup")
+            for _ in range(repeat):
+                timings.append(rollup_runs().duration_ms)
+            with connection.cursor() as cur:
+                params = {"start": window_start(high_water())}
+                for _ in range(repeat):
+                    cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + select_sql, params)
+                    [plan] = cur.fetchone()[0]
+                    selects.append(plan["Execution Time"])
+                used_index = "run_finished_at_rollup" in json.dumps(plan)
+            if not indexed:
+                raise _Undo
+    except _Undo:
+        pass
+    return timings, selects, used_index
+
+
 def time_overview(client, project, range_key: str, repeat: int) -> list[float]:
     timings = []
     for _ in range(repeat + 1):
@@ -114,11 +159,12 @@ def profile_page(client, project, range_key: str) -> None:
     import cProfile
     import pstats
 
+    client.get(f"/admin/?project={project.slug}&range={range_key}")  # warm: imports, templates, URL caches
     profiler = cProfile.Profile()
     profiler.enable()
     client.get(f"/admin/?project={project.slug}&range={range_key}")
     profiler.disable()
-    pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
+    pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(60)
 
 
 def time_naive(project, range_key: str, repeat: int) -> list[float]:
@@ -165,16 +211,28 @@ def main() -> int:
         first = rollup_runs(rebuild=True)
         seed(project, agents, 1000, 1 / 24, "b")  # the last hour's new runs
         incremental = rollup_runs()
+        with_index, select_indexed, index_used = time_incremental(args.repeat, indexed=True)
+        without_index, select_unindexed, _ = time_incremental(args.repeat, indexed=False)
         User = get_user_model()
         user = User.objects.filter(username="bench-dashboards").first() or User.objects.create_superuser(
             "bench-dashboards", password=None)
         client = Client()
         client.force_login(user)
-        rows = [Row("seed: runs + model spans inserted", f"{args.runs + 1000:,}", f"{seeded_s:.1f} s"),
+        rows = [Row("load average (1 / 5 / 15 min) before the timings", load_average()),
+                Row("seed: runs + model spans inserted", f"{args.runs + 1000:,}", f"{seeded_s:.1f} s"),
                 Row("rollup: first full pass", f"{first.duration_ms:.0f} ms",
                     f"{first.run_rows:,} run rows, {first.model_rows:,} model rows"),
                 Row("rollup: incremental pass (1,000 new runs)", f"{incremental.duration_ms:.0f} ms",
-                    f"window from {incremental.window_start:%H:%M} UTC")]
+                    f"window from {incremental.window_start:%H:%M} UTC"),
+                Row("rollup: incremental pass, finished_at index: p50 / p95",
+                    f"{p50(with_index):.1f} / {p95(with_index):.1f} ms",
+                    f"no index {p50(without_index):.1f} / {p95(without_index):.1f} ms",
+                    f"{p50(without_index) / p50(with_index):.1f}x faster",
+                    "planner uses the index", index_used),
+                Row("rollup: its runs query alone (EXPLAIN ANALYZE): p50 / p95",
+                    f"{p50(select_indexed):.1f} / {p95(select_indexed):.1f} ms",
+                    f"no index {p50(select_unindexed):.1f} / {p95(select_unindexed):.1f} ms",
+                    f"{p50(select_unindexed) / p50(select_indexed):.1f}x faster")]
         if args.profile:
             profile_page(client, project, "30d")
         for range_key in ("24h", "7d", "30d"):
@@ -186,6 +244,7 @@ def main() -> int:
             rows.append(Row(f"overview page, range {range_key}: p50 / p95", f"{p50(page):.1f} / {p95(page):.1f} ms",
                             f"naive query {p50(naive):.1f} / {p95(naive):.1f} ms",
                             f"{p50(naive) / p50(page):.1f}x faster", f"< {BUDGET_MS:.0f} ms", p95(page) < BUDGET_MS))
+        rows.append(Row("load average (1 / 5 / 15 min) after the timings", load_average()))
         user.delete()
     print_table(f"Dashboard overview, {args.runs + 1000:,} runs over {args.days:g} days", rows)
     return 0 if all(r.passed is not False for r in rows) else 1
