@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from agent_platform.api.serializers import StrictSerializer
 from agent_platform.definitions.api.serializers import name_field
 
 __all__ = ["VersionIn", "name_field"]
 
 
-class VersionIn(serializers.Serializer):
+class VersionIn(StrictSerializer):
     """The version body: model, instructions, tools, knowledge, output_schema, guardrails, limits
     (see docs/agents.md). Validated as a whole by agents.spec."""
 

@@ -91,7 +91,7 @@ class DocumentIn(StrictSerializer):
         return data
 
 
-class DocumentUploadIn(serializers.Serializer):
+class DocumentUploadIn(StrictSerializer):
     """Multipart upload: `file`, optional `name` (default: the file name) and `metadata` (a JSON object,
     as a string)."""
 

@@ -23,7 +23,7 @@ class RunCreateIn(StrictSerializer):
         return value
 
 
-class RunResumeIn(serializers.Serializer):
+class RunResumeIn(StrictSerializer):
     """Either `{input: {...}}` (human input) or `{approve: bool, reason?}` (tool approval)."""
 
     input = serializers.JSONField(required=False)

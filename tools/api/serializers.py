@@ -76,7 +76,7 @@ class ToolPatch(StrictSerializer):
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class HttpToolVersionIn(serializers.Serializer):
+class HttpToolVersionIn(StrictSerializer):
     """A version body; its shape depends on the tool's kind (docs/tools.md). For `http`:"""
 
     method = serializers.ChoiceField(choices=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from agent_platform.api.serializers import StrictSerializer
 
-class WorkflowVersionIn(serializers.Serializer):
+
+class WorkflowVersionIn(StrictSerializer):
     """The version body: the graph (nodes with id, type, config, inputs and policies; edges with optional
     ports), an optional input schema and run limits (see docs/workflows.md). Validated as a whole by
     workflows.spec (graph errors are keyed `graph.nodes.<node>.<field>`)."""
