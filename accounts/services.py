@@ -18,7 +18,7 @@ from accounts.key_scopes import SCOPES
 from accounts.models import ApiKey, Membership, Project, Secret
 from accounts.roles import OWNER, PERMISSIONS, ROLE_PERMISSIONS, ROLES
 from accounts.secret_vault import ProjectSecrets, secret_aad
-from agent_platform.api.errors import Conflict, FieldError
+from agent_platform.service_errors import InvalidField, StateConflict
 
 KEY_PREFIX = "ap_"
 
@@ -30,10 +30,10 @@ def hash_api_key(raw: str) -> str:
 def create_project(*, slug: str, name: str = "", owner=None) -> Project:
     slug = slugify(slug)
     if not slug:
-        raise FieldError("slug", "must contain letters or digits")
+        raise InvalidField("slug", "must contain letters or digits")
     with transaction.atomic():
         if Project.objects.filter(slug=slug).exists():
-            raise Conflict(f"project {slug!r} already exists", field="slug")
+            raise StateConflict(f"project {slug!r} already exists", field="slug")
         project = Project.objects.create(slug=slug, name=name or slug)
         if owner is not None:
             set_member_role(project=project, user=owner, role=OWNER)
@@ -43,7 +43,7 @@ def create_project(*, slug: str, name: str = "", owner=None) -> Project:
 def set_member_role(*, project: Project, user, role: str) -> Membership:
     """Add a member or change a role; guardian object permissions follow the role."""
     if role not in ROLES:
-        raise FieldError("role", f"must be one of {', '.join(ROLES)}")
+        raise InvalidField("role", f"must be one of {', '.join(ROLES)}")
     with transaction.atomic():
         membership, _ = Membership.objects.update_or_create(project=project, user=user, defaults={"role": role})
         for codename in PERMISSIONS:
@@ -75,11 +75,11 @@ def create_api_key(*, project: Project, name: str, role: str, created_by=None,
     """Create a key; returns (record, plaintext). The plaintext is never stored or shown again.
     `scope` narrows the role (accounts/key_scopes.py): "read_only", "runs_only" or "" (the whole role)."""
     if role not in ROLES:
-        raise FieldError("role", f"must be one of {', '.join(ROLES)}")
+        raise InvalidField("role", f"must be one of {', '.join(ROLES)}")
     if scope not in SCOPES:
-        raise FieldError("scope", f"must be one of {', '.join(s for s in SCOPES if s)} or empty")
+        raise InvalidField("scope", f"must be one of {', '.join(s for s in SCOPES if s)} or empty")
     if expires_at is not None and expires_at <= timezone.now():
-        raise FieldError("expires_at", "must be in the future")
+        raise InvalidField("expires_at", "must be in the future")
     raw = KEY_PREFIX + pysecrets.token_urlsafe(24)
     key = ApiKey.objects.create(project=project, name=name or "key", role=role, scope=scope, prefix=raw[:10],
                                 key_hash=hash_api_key(raw), created_by=created_by, expires_at=expires_at)
@@ -102,7 +102,7 @@ def set_secret(*, project: Project, name: str, value: str, description: str = ""
     """Create or replace a secret's value (encrypted at rest). `allowed_hosts`: where the value may
     be sent (None keeps a replaced secret's scope; a new one without it is unscoped)."""
     if not value:
-        raise FieldError("value", "must not be empty")
+        raise InvalidField("value", "must not be empty")
     hosts = None if allowed_hosts is None else secret_hosts(allowed_hosts)
     token = crypto.encrypt(value, aad=_aad(project.id, name), project_id=project.id)
     try:
@@ -119,7 +119,7 @@ def set_secret(*, project: Project, name: str, value: str, description: str = ""
                     secret.allowed_hosts = hosts
                 secret.save(update_fields=["ciphertext", "updated_at", "description", "allowed_hosts"])
     except IntegrityError as exc:  # a concurrent create of the same name
-        raise Conflict(f"secret {name!r} is being created concurrently", field="name") from exc
+        raise StateConflict(f"secret {name!r} is being created concurrently", field="name") from exc
     redaction_policy.forget(project.pk)
     return secret
 
@@ -136,7 +136,7 @@ def update_secret(*, secret: Secret, allowed_hosts: list[str] | None = None,
         fields.append("description")
     if value is not None:
         if not value:
-            raise FieldError("value", "must not be empty")
+            raise InvalidField("value", "must not be empty")
         secret.ciphertext = crypto.encrypt(value, aad=_aad(secret.project_id, secret.name), project_id=secret.project_id)
         fields.append("ciphertext")
     secret.updated_at = timezone.now()
