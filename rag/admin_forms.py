@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from agent_platform.api.errors import ApiError
+from agent_platform.service_errors import ServiceError
 from rag.models import KnowledgeBase
 from rag.retrieval import MAX_TOP_K, MODES
 from rag.services import indexing_settings
@@ -56,7 +57,7 @@ class KnowledgeBaseForm(forms.ModelForm):
             try:  # the same checks as the API: a known model, a valid (capped) chunking policy
                 indexing_settings(project, embedding_model=data["embedding_model"], embedding_config=None,
                                   chunking=self.chunking())
-            except ApiError as error:
+            except (ApiError, ServiceError) as error:
                 for field, problems in error.errors.items():
                     for problem in problems:
                         self.add_error("embedding_model" if field == "embedding_model" else None, problem)

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from accounts.admin_scoping import READ, WRITE, user_can
 from agent_platform.api.errors import ApiError
+from agent_platform.service_errors import ServiceError
 from rag import retrieval, services
 from rag.admin_forms import PlaygroundForm, UploadForm
 from rag.models import KnowledgeBase
@@ -27,7 +28,7 @@ def _page(model_admin, request: HttpRequest, template: str, status: int = 200, *
     return TemplateResponse(request, template, {**base, **context}, status=status)
 
 
-def _add_api_errors(form, error: ApiError) -> None:
+def _add_api_errors(form, error: ApiError | ServiceError) -> None:
     for field, problems in (error.errors or {None: [str(error.detail)]}).items():
         for problem in problems:
             form.add_error(field if field in form.fields else None, problem)
@@ -46,7 +47,7 @@ def upload_view(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
     if request.method == "POST" and form.is_valid():
         try:
             document, queued = _add(kb, form.cleaned_data)
-        except ApiError as error:
+        except (ApiError, ServiceError) as error:
             _add_api_errors(form, error)
         else:
             if queued:
@@ -85,7 +86,7 @@ def playground_view(model_admin, request: HttpRequest, object_id: str) -> HttpRe
         try:
             hits = retrieval.query_hits(kb, data["query"], top_k=data["top_k"], filter=data.get("filter"),
                                         mode=data["mode"], min_score=data.get("min_score"))
-        except ApiError as error:
+        except (ApiError, ServiceError) as error:
             _add_api_errors(form, error)
             status = 400
     elif form.is_bound:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 
-from agent_platform.api.errors import NotFound
+from agent_platform.service_errors import ObjectNotFound
 from rag.models import Chunk, Document, KnowledgeBase
 
 
@@ -20,7 +20,7 @@ def find_knowledge_base(project, ref: str) -> KnowledgeBase | None:
 def get_knowledge_base(project, ref: str) -> KnowledgeBase:
     kb = find_knowledge_base(project, ref)
     if kb is None:
-        raise NotFound(f"Knowledge base {ref!r} not found.")
+        raise ObjectNotFound(f"Knowledge base {ref!r} not found.")
     return kb
 
 
@@ -36,7 +36,7 @@ def documents_of(kb: KnowledgeBase) -> QuerySet[Document]:
 def get_document(kb: KnowledgeBase, document_id: str) -> Document:
     document = Document.objects.filter(knowledge_base=kb, pk=document_id).first()
     if document is None:
-        raise NotFound(f"Document {document_id!r} not found in knowledge base {kb.name!r}.")
+        raise ObjectNotFound(f"Document {document_id!r} not found in knowledge base {kb.name!r}.")
     return document
 
 

@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from agent_platform import artifacts
-from agent_platform.api.errors import Conflict, FieldError
+from agent_platform.service_errors import InvalidField, StateConflict
 from rag import vector_index
 from rag.embedders import embedder_for
 from rag.models import Chunk, Document, DocumentContent, KnowledgeBase
@@ -38,11 +38,11 @@ def indexing_settings(project, *, embedding_model: str, embedding_config: Mappin
     try:
         embedder = embedder_for(project, embedding_model, embedding_config)
     except EmbeddingError as exc:
-        raise FieldError("embedding_model", exc.message) from None
+        raise InvalidField("embedding_model", exc.message) from None
     try:
         vector_index.vector_type(embedder.dimensions)
     except ValueError as exc:
-        raise FieldError("embedding_model", str(exc)) from None
+        raise InvalidField("embedding_model", str(exc)) from None
     values = {**DEFAULT_CHUNKING, **(chunking or {})}
     cap = getattr(embedder, "max_chunk_tokens", None)
     if cap and isinstance(values.get("chunk_tokens"), int) and values["chunk_tokens"] > cap:
@@ -51,7 +51,7 @@ def indexing_settings(project, *, embedding_model: str, embedding_config: Mappin
     try:
         policy = ChunkingPolicy.from_dict(values)
     except (InputInvalid, TypeError) as exc:
-        raise FieldError("chunking", getattr(exc, "message", str(exc))) from None
+        raise InvalidField("chunking", getattr(exc, "message", str(exc))) from None
     return embedder.dimensions, policy.to_dict()
 
 
@@ -69,7 +69,7 @@ def create_knowledge_base(*, project, name: str, description: str = "", embeddin
                                               embedding_config=dict(embedding_config or {}),
                                               dimensions=dimensions, chunking=policy)
     except IntegrityError:
-        raise Conflict(f"a knowledge base named {name!r} already exists", field="name") from None
+        raise StateConflict(f"a knowledge base named {name!r} already exists", field="name") from None
     try:
         with connection.cursor() as cur:
             vector_index.create_index(cur, kb.pk, dimensions)
@@ -110,7 +110,7 @@ def update_knowledge_base(*, kb: KnowledgeBase, **fields: Any) -> tuple[Knowledg
                 for document in Document.objects.select_for_update().filter(knowledge_base=kb):
                     _queue(document, force=True)
     except IntegrityError:
-        raise Conflict(f"a knowledge base named {fields.get('name')!r} already exists", field="name") from None
+        raise StateConflict(f"a knowledge base named {fields.get('name')!r} already exists", field="name") from None
     return kb, reindex
 
 
