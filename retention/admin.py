@@ -84,7 +84,8 @@ class RunHoldAdmin(ManagedByAdmins):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:
-            return super().get_form(request, obj, change, fields=["reason"], **kwargs)
+            kwargs["fields"] = ["reason"]  # the admin passes fields=None itself (get_fields)
+            return super().get_form(request, obj, change, **kwargs)
         return type("RunHoldAddForm", (RunHoldForm,), {"projects": projects_where(request.user, MANAGE)})
 
     def get_readonly_fields(self, request, obj=None):
