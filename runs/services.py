@@ -45,6 +45,35 @@ def _transition(run_id: str, to: str, event_type: str, data: dict, **fields) -> 
     return bool(seq)
 
 
+_AGENT_QUERY: tuple | None = None
+
+
+def _agent_and_latest(project, ref: str):
+    """(agent, its latest version) for an agent id or name of the project, in one raw statement
+    (what `get_agent_for_run` + `resolve_version` read with two ORM queries, ~2.5 ms per create);
+    None if there is no such agent or it has no version (the selectors then answer the field error)."""
+    global _AGENT_QUERY
+    from agent_platform import rows
+    from agents.models import Agent, AgentVersion
+
+    if _AGENT_QUERY is None:
+        parts = [(Agent, "a"), (AgentVersion, "v")]
+        _AGENT_QUERY = (parts, f'SELECT {rows.columns(parts)} FROM "{Agent._meta.db_table}" a '
+                               f'JOIN LATERAL (SELECT * FROM "{AgentVersion._meta.db_table}" lv '
+                               'WHERE lv."agent_id" = a."id" ORDER BY lv."number" DESC LIMIT 1) v ON true '
+                               'WHERE a."project_id" = %s AND (a."id" = %s OR a."name" = %s) '
+                               'ORDER BY a."id" = %s DESC LIMIT 1')
+    parts, sql = _AGENT_QUERY
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [project.pk, ref, ref, ref])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    definition, pinned = rows.instances(parts, row)
+    type(pinned)._meta.get_field("agent").set_cached_value(pinned, definition)
+    return definition, pinned
+
+
 def create_run(*, project, agent: str | None = None, workflow: str | None = None, version: int | None = None,
                environment: str | None = None, input=None, metadata=None, webhook_url: str = "",
                parent_run: Run | None = None, via_environment: str | None = None, api_key=None) -> Run:
@@ -61,8 +90,12 @@ def create_run(*, project, agent: str | None = None, workflow: str | None = None
     fields = {"project": project, "input": input, "metadata": metadata or {}, "webhook_url": webhook_url or "",
               "parent_run": parent_run}
     if agent:
-        definition = agent_selectors.get_agent_for_run(project, agent)
-        pinned, env = agent_selectors.resolve_version(definition, version=version, environment=environment)
+        found = _agent_and_latest(project, agent) if version is None and environment is None else None
+        if found is not None:
+            (definition, pinned), env = found, None
+        else:  # a version or environment named, or nothing found: the selectors (and their field errors)
+            definition = agent_selectors.get_agent_for_run(project, agent)
+            pinned, env = agent_selectors.resolve_version(definition, version=version, environment=environment)
         _validate_input(agent_input_schema(pinned.body), input)
         fields.update(kind="agent", agent=definition, agent_version=pinned, environment=env or via_environment or "",
                       timeout_s=float(pinned.body.get("limits", {}).get("timeout_s", 300)))

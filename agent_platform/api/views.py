@@ -48,6 +48,12 @@ class ProjectAPIView(APIView):
 
     permission_map: dict[str, str] = {}
 
+    def dispatch(self, request, *args, **kwargs):
+        from limits.selectors import request_memo
+
+        with request_memo():  # the throttle and a run's admission read the caller's limits once
+            return super().dispatch(request, *args, **kwargs)
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         project = getattr(request, "project", None)

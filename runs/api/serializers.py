@@ -54,6 +54,20 @@ class RunOut(serializers.ModelSerializer):
                   "error", "usage", "metadata", "waiting_for", "webhook_url", "parent_run", "attempts",
                   "created_at", "started_at", "finished_at", "timings"]
 
+    def to_representation(self, run) -> dict:
+        """What ModelSerializer would answer for these fields (tests/runs/test_hot_path_api.py compares
+        the two), built directly: building the serializer's fields cost ~1 ms per run answered."""
+        dt = _DATETIME.to_representation
+        return {"id": run.id, "kind": run.kind, "agent": run.agent_id, "workflow": run.workflow_id,
+                "version": self.get_version(run), "environment": self.get_environment(run), "status": run.status,
+                "input": run.input, "output": run.output, "error": run.error, "usage": self.get_usage(run),
+                "metadata": run.metadata, "waiting_for": run.waiting_for, "webhook_url": run.webhook_url,
+                "parent_run": run.parent_run_id, "attempts": run.attempts,
+                "created_at": dt(run.created_at) if run.created_at is not None else None,
+                "started_at": dt(run.started_at) if run.started_at is not None else None,
+                "finished_at": dt(run.finished_at) if run.finished_at is not None else None,
+                "timings": self.get_timings(run)}
+
     def get_environment(self, run) -> str | None:
         """The environment the version was resolved through; null when the run named a version."""
         return run.environment or None
@@ -72,6 +86,9 @@ class RunOut(serializers.ModelSerializer):
             return round((b - a).total_seconds() * 1000, 2) if a and b else None
         return {"queued_ms": ms(run.created_at, run.started_at), "run_ms": ms(run.started_at, run.finished_at),
                 "total_ms": ms(run.created_at, run.finished_at)}
+
+
+_DATETIME = serializers.DateTimeField()
 
 
 class EventOut(serializers.Serializer):
