@@ -57,3 +57,35 @@ def test_webhooks_only_for_subscribed_endpoints_or_the_runs_own_url(project):
     loud = create_run(project=project, agent="helper", input={"message": "x"})
     assert execute_run(loud.pk) == "succeeded"
     assert WebhookDelivery.objects.filter(run_id=loud.pk, event_type="run.succeeded").count() == 1
+
+
+def test_the_executor_loads_what_select_related_loads(project):
+    from runs.executor import _load_run
+
+    project.settings = {"prices": {"scripted/helper": {"input": 1, "output": 2}}}
+    project.save()
+    agent, version = scripted_agent(project)
+    run = create_run(project=project, agent="helper", input={"message": "x"}, metadata={"a": [1, 2]})
+    expected = Run.objects.select_related("project", "agent_version", "workflow_version").get(pk=run.pk)
+    loaded = _load_run(run.pk)
+    for field in Run._meta.concrete_fields:
+        assert getattr(loaded, field.attname) == getattr(expected, field.attname), field.name
+    assert loaded.input == {"message": "x"} and loaded.metadata == {"a": [1, 2]}
+    assert loaded.project.settings == project.settings and loaded.agent_version.body == version.body
+    assert loaded.workflow_version is None and loaded.agent_version.number == 1
+    with pytest.raises(Run.DoesNotExist):
+        _load_run("run_missing")
+
+
+def test_an_endpoint_subscribed_to_all_or_disabled(project):
+    from runs.webhooks import _subscribed
+
+    assert not _subscribed(project.pk, "run.succeeded")
+    endpoint = WebhookEndpoint.objects.create(project=project, url="https://example.com/a",
+                                              event_types=["run.failed", "run.waiting"])
+    assert _subscribed(project.pk, "run.failed") and not _subscribed(project.pk, "run.succeeded")
+    endpoint.enabled = False
+    endpoint.save()
+    assert not _subscribed(project.pk, "run.failed")
+    WebhookEndpoint.objects.create(project=project, url="https://example.com/b", event_types=["*"])
+    assert _subscribed(project.pk, "run.succeeded")
