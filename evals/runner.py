@@ -306,9 +306,11 @@ class Coordinator:
             lease_owner=self.hold_owner, lease_expires_at=timezone.now() + timedelta(seconds=lease_s()))
 
     def _release(self, run_id: str) -> None:
-        from runs import leases
+        """Free our hold (on this thread's own connection: the run writer's is one per process,
+        shared by every run it executes, and this is not a write of the run's execution)."""
+        from runs.models import Run
 
-        leases.release(run_id, self.hold_owner)
+        Run.objects.filter(pk=run_id, lease_owner=self.hold_owner).update(lease_owner="", lease_expires_at=None)
         self.lease.held.discard(run_id)
 
     def _drop_hold(self, run_id: str) -> None:
