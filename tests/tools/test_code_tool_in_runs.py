@@ -26,7 +26,7 @@ def test_hostile_snippets_fail_safely_and_the_worker_stays_healthy(project):
     calls = [{"tool_calls": [{"name": "code", "arguments": {"code": code}, "id": name}]}
              for name, code, _ in HOSTILE]
     healthy = {"tool_calls": [{"name": "code", "arguments": {"code": "return input * 2", "input": 21}, "id": "ok"}]}
-    scripted_agent(project, tools=[{"name": "code", "config": {"cpu_s": 1, "wall_s": 3, "memory_mb": 128}}],
+    scripted_agent(project, tools=[{"name": "code", "config": {"cpu_s": 1, "wall_s": 10, "memory_mb": 128}}],
                    limits={"max_tool_errors": 10, "max_steps": 20},
                    script=[*calls, healthy, {"text": "survived"}])
     api = client_for(make_key(project, "developer"))

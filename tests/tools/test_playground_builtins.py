@@ -28,7 +28,7 @@ def test_code_runs_in_the_sandbox(api):
     failed = invoke(api, "code", {"code": "return open('/etc/passwd').read()"})
     assert failed.status_code == 502
     assert failed.json()["tool_error"]["type"] == "code_error" and "root:" not in failed.content.decode()
-    limited = invoke(api, "code", {"code": "while True:\n    pass"}, config={"cpu_s": 0.5, "wall_s": 2})
+    limited = invoke(api, "code", {"code": "while True:\n    pass"}, config={"cpu_s": 0.5, "wall_s": 8})
     assert limited.status_code == 502 and limited.json()["tool_error"]["type"] == "sandbox_limit_exceeded"
 
 

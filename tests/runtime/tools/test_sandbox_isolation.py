@@ -15,7 +15,8 @@ pytestmark = needs_bwrap
 
 @pytest.fixture(scope="module")
 def sandbox() -> Sandbox:
-    return Sandbox(SandboxLimits(wall_s=3.0, cpu_s=1.0, memory_bytes=128 * 1024 * 1024, processes=16))
+    # wall >> cpu: on a busy machine the CPU limit must still fire before the wall-time one
+    return Sandbox(SandboxLimits(wall_s=10.0, cpu_s=1.0, memory_bytes=128 * 1024 * 1024, processes=16))
 
 
 @pytest.fixture(scope="module")
