@@ -9,13 +9,15 @@
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import ConsoleMessage, Page, Request, Response
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "var" / "screenshots"
+# Under the session's own var dir (PLATFORM_VAR_DIR), so two suites never overwrite each other's.
+SCREENSHOTS = Path(os.environ.get("PLATFORM_VAR_DIR") or ROOT / "var") / "screenshots"
 VIEWPORT = {"width": 1440, "height": 900}
 
 # The widest elements of an overflowing page, for the failure message.
