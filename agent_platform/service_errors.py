@@ -2,7 +2,7 @@
 
 They are `runtime.errors.PlatformError`s like the engine's, each with a stable `code`, a `message`,
 and `errors` (`{"field.path": [messages]}`, empty when no field is to blame).
-`agent_platform.api.errors` maps them to problem+json once (the status by class: 400, 404, 409,
+`agent_platform.api.errors` maps them to problem+json once (the status by class: 400, 403, 404, 409,
 422; 429 for TooManyRequests); the admin console shows `errors` next to the form's fields.
 """
 from __future__ import annotations
@@ -11,9 +11,11 @@ from runtime.errors import PlatformError
 
 
 class ServiceError(PlatformError):
-    """A refused request (400 unless a subclass says otherwise)."""
+    """A refused request (400 unless a subclass says otherwise). `title`: the problem's title when the
+    class's default (by status) does not fit."""
 
     code = "bad_request"
+    title = ""
 
     def __init__(self, message: str, *, field: str | None = None, errors: dict[str, list[str]] | None = None,
                  code: str | None = None) -> None:
@@ -37,6 +39,12 @@ class InvalidField(ServiceError):
 
 class ObjectNotFound(ServiceError):
     code = "not_found"
+
+
+class PermissionRefused(ServiceError):
+    """The actor's role does not allow this change (prod promotions need `deploy_project`): 403."""
+
+    code = "permission_denied"
 
 
 class StateConflict(ServiceError):

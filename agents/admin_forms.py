@@ -8,6 +8,7 @@ from django import forms
 
 from agent_platform.api.errors import ApiError
 from agent_platform.definitions.admin_forms import JsonTextField, VersionBodyForm, add_field_errors
+from agent_platform.service_errors import ServiceError
 
 #: body keys with their own form field (JSON ones give the type they must parse to)
 JSON_FIELDS: dict[str, type] = {"tools": list, "knowledge": list, "input_schema": dict, "output_schema": dict,
@@ -60,7 +61,7 @@ class VersionForm(VersionBodyForm):
         body.update(data.get(ADVANCED) or {})
         return body
 
-    def add_api_errors(self, error: ApiError) -> list[dict[str, str]]:
+    def add_api_errors(self, error: ApiError | ServiceError) -> list[dict[str, str]]:
         """Show a service's field errors (`limits.max_steps`, `tools[0]`) next to their fields."""
         add_field_errors(self, error, fallback=ADVANCED)
         return []

@@ -56,6 +56,10 @@ class NotFound(ApiError):
     status_code, default_code, title = 404, "not_found", "Not found"
 
 
+class Forbidden(ApiError):
+    status_code, default_code, title = 403, "permission_denied", "Forbidden"
+
+
 class ServiceUnavailable(ApiError):
     status_code, default_code, title = 503, "unavailable", "Service unavailable"
 
@@ -111,6 +115,7 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
 # A service error's class decides the status; its message, code and field errors pass unchanged.
 _SERVICE_ERROR_STATUS: tuple[tuple[type[service_errors.ServiceError], type[ApiError]], ...] = (
     (service_errors.ObjectNotFound, NotFound),
+    (service_errors.PermissionRefused, Forbidden),
     (service_errors.StateConflict, Conflict),
     (service_errors.InputRejected, Unprocessable),
     (service_errors.TooManyRequests, TooManyRequests),
@@ -121,6 +126,8 @@ _SERVICE_ERROR_STATUS: tuple[tuple[type[service_errors.ServiceError], type[ApiEr
 def _from_service_error(exc: service_errors.ServiceError) -> ApiError:
     api_class = next(api for domain, api in _SERVICE_ERROR_STATUS if isinstance(exc, domain))
     api_exc = api_class(exc.message, errors=exc.errors, code=exc.code)
+    if exc.title:
+        api_exc.title = exc.title
     if isinstance(exc, service_errors.TooManyRequests):  # limits (limits/errors.py): when to retry
         api_exc.wait = exc.retry_after_s
         api_exc.title = "Budget exceeded" if exc.code == "budget_exceeded" else api_exc.title

@@ -10,6 +10,7 @@ from django import forms
 
 from agent_platform.api.errors import ApiError
 from agent_platform.definitions.models import ENVIRONMENT_CHOICES
+from agent_platform.service_errors import ServiceError
 
 
 class JsonTextField(forms.CharField):
@@ -62,7 +63,7 @@ class VersionBodyForm(forms.Form):
     def version_body(self) -> dict[str, Any]:
         raise NotImplementedError
 
-    def add_api_errors(self, error: ApiError) -> list[dict[str, str]]:
+    def add_api_errors(self, error: ApiError | ServiceError) -> list[dict[str, str]]:
         raise NotImplementedError
 
 
@@ -98,11 +99,11 @@ class JsonBodyForm(VersionBodyForm):
     def version_body(self) -> dict[str, Any]:
         return self.cleaned_data["body"]
 
-    def add_api_errors(self, error: ApiError) -> list[dict[str, str]]:
+    def add_api_errors(self, error: ApiError | ServiceError) -> list[dict[str, str]]:
         return error_rows(error.errors or {"body": [str(error.detail)]}, self.error_prefix)
 
 
-def add_field_errors(form: forms.Form, error: ApiError, *, fallback: str | None = None) -> None:
+def add_field_errors(form: forms.Form, error: ApiError | ServiceError, *, fallback: str | None = None) -> None:
     """Show a service's field errors (`limits.max_steps`, `tools[0]`) next to their fields: a key's
     top-level name if the form has that field, else `fallback` (None: the top of the form)."""
     if not error.errors:

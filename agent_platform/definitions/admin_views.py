@@ -15,6 +15,7 @@ from agent_platform.definitions.admin_forms import PromoteForm, add_field_errors
 from agent_platform.definitions.diff import body_diff
 from agent_platform.definitions.errors import PromotionForbidden, PromotionGateFailed
 from agent_platform.definitions.models import ENVIRONMENTS
+from agent_platform.service_errors import ObjectNotFound, ServiceError
 
 TEMPLATES = "admin/definitions"
 PROD_NEEDS_DEPLOY = "Promoting to prod needs the admin role (deploy_project) on this project."
@@ -50,7 +51,7 @@ def new_version_view(model_admin, request: HttpRequest, object_id: str) -> HttpR
         try:
             version, created = services.create_version(kind, definition, body, created_by=request.user,
                                                        validate_refs=kind.refs_validator())
-        except ApiError as error:
+        except (ApiError, ServiceError) as error:
             context["errors"] = form.add_api_errors(error)
         else:
             if created:
@@ -109,7 +110,7 @@ def _promote(request: HttpRequest, form: PromoteForm, kind, definition, version,
     except PromotionGateFailed as error:
         form.add_error(None, str(error.detail))
         return 409, False
-    except ApiError as error:
+    except (ApiError, ServiceError) as error:
         add_field_errors(form, error)
         return 400, False
     was = f"v{promotion.previous_version.number}" if promotion.previous_version else "nothing"
@@ -127,7 +128,7 @@ def diff_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse
     if against.isdigit() and int(against) > 0:
         try:
             other = selectors.get_version(kind, definition, int(against))
-        except NotFound:
+        except (NotFound, ObjectNotFound):
             other = None
     numbers = list(selectors.versions_of(kind, definition).order_by("-number").values_list("number", flat=True))
     return page(model_admin, request, f"{TEMPLATES}/version_diff.html", status=200 if other or against == "0" else 404,

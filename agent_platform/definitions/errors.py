@@ -1,14 +1,14 @@
-"""Typed errors of the definition layer. They are `ApiError`s, so the one exception handler of
-`agent_platform.api.errors` maps them to problem+json (type `.../problems/<default_code>`)."""
+"""Typed errors of the definition layer: domain errors (agent_platform/service_errors.py), which the one
+exception handler of `agent_platform.api.errors` maps to problem+json (type `.../problems/<code>`)."""
 from __future__ import annotations
 
-from agent_platform.api.errors import ApiError, Conflict
+from agent_platform.service_errors import PermissionRefused, StateConflict
 
 
-class PromotionGateFailed(Conflict):
+class PromotionGateFailed(StateConflict):
     """A promotion gate (e.g. an evaluation threshold) refused the promotion: 409."""
 
-    default_code, title = "promotion_gate_failed", "Promotion gate failed"
+    code, title = "promotion_gate_failed", "Promotion gate failed"
 
     def __init__(self, detail: str, *, gate: str = "", details: dict | None = None) -> None:
         super().__init__(detail, errors={"version": [detail]})
@@ -16,7 +16,5 @@ class PromotionGateFailed(Conflict):
         self.details = details or {}
 
 
-class PromotionForbidden(ApiError):
+class PromotionForbidden(PermissionRefused):
     """The actor may not point this environment (prod needs `deploy_project`): 403."""
-
-    status_code, default_code, title = 403, "permission_denied", "Forbidden"

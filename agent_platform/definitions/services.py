@@ -10,11 +10,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from agent_platform.api.errors import Conflict, FieldError
 from agent_platform.definitions import gates
 from agent_platform.definitions.errors import PromotionForbidden
 from agent_platform.definitions.kinds import DefinitionKind
 from agent_platform.definitions.models import ENVIRONMENTS, content_hash
+from agent_platform.service_errors import InvalidField, StateConflict
 
 #: environments only an actor with `deploy_project` may point
 PROTECTED_ENVIRONMENTS = ("prod",)
@@ -31,7 +31,7 @@ def create_definition(kind: DefinitionKind, /, *, project, name: str, descriptio
                 kind.environment_model.objects.bulk_create(
                     [kind.environment_model(**{kind.parent_field: definition}, name=e) for e in ENVIRONMENTS])
     except IntegrityError:
-        raise Conflict(f"{kind.named(name)} already exists", field="name") from None
+        raise StateConflict(f"{kind.named(name)} already exists", field="name") from None
     return definition
 
 
@@ -44,7 +44,7 @@ def update_definition(kind: DefinitionKind, definition, /, **fields):
         with transaction.atomic():
             definition.save(update_fields=[*fields, "updated_at"])
     except IntegrityError:
-        raise Conflict(f"{kind.named(fields.get('name'))} already exists", field="name") from None
+        raise StateConflict(f"{kind.named(fields.get('name'))} already exists", field="name") from None
     return definition
 
 
@@ -61,7 +61,7 @@ def delete_definition(kind: DefinitionKind, definition) -> None:
             definition.delete()
     except ProtectedError:
         message = kind.in_use_message.format(label=kind.label, name=definition.name, kind=kind.name)
-        raise Conflict(message, field=kind.in_use_field) from None
+        raise StateConflict(message, field=kind.in_use_field) from None
 
 
 def create_version(kind: DefinitionKind, definition, body: dict, *, created_by=None, validate_refs=None):
@@ -102,9 +102,9 @@ def promote(kind: DefinitionKind, definition, version, environment: str, *, acto
     version. `can_deploy=False` (the caller lacks `deploy_project`) refuses prod; then every
     registered gate (see gates.py) and `gate` are asked: a refusal is `PromotionGateFailed` (409)."""
     if environment not in ENVIRONMENTS:
-        raise FieldError("environment", f"must be one of {', '.join(ENVIRONMENTS)}")
+        raise InvalidField("environment", f"must be one of {', '.join(ENVIRONMENTS)}")
     if getattr(version, f"{kind.parent_field}_id") != definition.pk:
-        raise FieldError("version", f"belongs to another {kind.name}")
+        raise InvalidField("version", f"belongs to another {kind.name}")
     if environment in PROTECTED_ENVIRONMENTS and not can_deploy:
         raise PromotionForbidden(PROD_NEEDS_DEPLOY)
     for check in [*gates.gates_for(kind.name), *([gate] if gate is not None else [])]:

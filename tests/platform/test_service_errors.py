@@ -25,3 +25,14 @@ def test_each_service_error_class_has_its_status_and_keeps_message_code_and_fiel
     assert status == 422 and body["type"].endswith("/invalid_input") and body["title"] == "Unprocessable request"
     status, body = problem_of(ObjectNotFound("Run 'x' not found."))
     assert status == 404 and body["detail"] == "Run 'x' not found." and "errors" not in body
+
+
+def test_a_refused_permission_is_a_403_and_a_class_title_replaces_the_default() -> None:
+    from agent_platform.definitions.errors import PromotionForbidden, PromotionGateFailed
+
+    assert problem_of(PromotionForbidden("Promoting to prod needs the admin role (deploy_project).")) == (403, {
+        "type": "https://agent-platform.dev/problems/permission_denied", "title": "Forbidden", "status": 403,
+        "detail": "Promoting to prod needs the admin role (deploy_project)."})
+    assert problem_of(PromotionGateFailed("eval below threshold", gate="g")) == (409, {
+        "type": "https://agent-platform.dev/problems/promotion_gate_failed", "title": "Promotion gate failed",
+        "status": 409, "detail": "eval below threshold", "errors": {"version": ["eval below threshold"]}})
