@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent_platform.api.errors import ApiError
+from agent_platform.service_errors import ServiceError
 from runtime.jsonschema_validation import field_errors, schema_problems
 
 DEFAULT_INPUT_SCHEMA: dict[str, Any] = {
@@ -66,7 +66,7 @@ BODY_SCHEMA: dict[str, Any] = {
 def validate_agent_body(body: Any) -> dict:
     """Check a version body's shape and embedded JSON Schemas; returns the normalised body."""
     if not isinstance(body, dict):
-        raise ApiError("The version body must be a JSON object.", field="body")
+        raise ServiceError("The version body must be a JSON object.", field="body")
     errors = field_errors(BODY_SCHEMA, body)
     for field in ("input_schema", "output_schema"):
         if field in body and field not in errors:
@@ -74,7 +74,7 @@ def validate_agent_body(body: Any) -> dict:
             if problems:
                 errors[field] = [f"not a valid JSON Schema: {problems[0]}"]
     if errors:
-        raise ApiError("The agent version is invalid.", errors=errors, code="invalid_agent_version")
+        raise ServiceError("The agent version is invalid.", errors=errors, code="invalid_agent_version")
     normalised = dict(body)
     normalised["limits"] = {**DEFAULT_LIMITS, **body.get("limits", {})}
     normalised.setdefault("instructions", "")

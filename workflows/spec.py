@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent_platform.api.errors import ApiError
+from agent_platform.service_errors import ServiceError
 from runtime.graph import GraphError, validate_graph
 from runtime.jsonschema_validation import field_errors, schema_problems
 
@@ -49,7 +49,7 @@ def graph_errors(graph: Any) -> dict[str, list[str]]:
 def validate_workflow_body(body: Any) -> dict[str, Any]:
     """Check a version body (shape, graph, input schema); return it normalised (limits filled in)."""
     if not isinstance(body, dict):
-        raise ApiError("The version body must be a JSON object.", field="body")
+        raise ServiceError("The version body must be a JSON object.", field="body")
     errors = field_errors(BODY_SCHEMA, body)
     for key in sorted(set(body) - set(BODY_SCHEMA["properties"])):
         errors[key] = [f"Unknown field; a version body has {', '.join(BODY_SCHEMA['properties'])}."]
@@ -60,7 +60,7 @@ def validate_workflow_body(body: Any) -> dict[str, Any]:
         if problems:
             errors["input_schema"] = [f"not a valid JSON Schema: {problems[0]}"]
     if errors:
-        raise ApiError("The workflow version is invalid.", errors=errors, code="invalid_workflow_version")
+        raise ServiceError("The workflow version is invalid.", errors=errors, code="invalid_workflow_version")
     normalised = dict(body)
     normalised["limits"] = {**DEFAULT_LIMITS, **body.get("limits", {})}
     return normalised
