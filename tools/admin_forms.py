@@ -9,6 +9,7 @@ from django import forms
 from accounts.admin_scoping import WRITE, projects_where
 from agent_platform.api.errors import ApiError
 from agent_platform.definitions.admin_forms import JsonTextField
+from agent_platform.service_errors import ServiceError
 from tools.mcp_services import check_server
 from tools.models import HTTP, CustomTool, McpServer
 from tools.services import check_tool_name
@@ -18,7 +19,7 @@ BODY_HELP = ('JSON, e.g. {"method": "GET", "url": "https://api.example.com/order
              '"headers": {"Authorization": "Bearer {secret:TOKEN}"}, "requires_approval": false} — see docs/tools.md')
 
 
-def add_api_errors(form: forms.Form, error: ApiError, default: str | None = None) -> None:
+def add_api_errors(form: forms.Form, error: ApiError | ServiceError, default: str | None = None) -> None:
     """Show a service's field errors next to the form's fields (others at the top or on `default`)."""
     for key, messages in (error.errors or {None: [str(error.detail)]}).items():
         top = key.split(".")[0].split("[")[0] if key else None
@@ -54,7 +55,7 @@ class CustomToolForm(ProjectChoiceMixin, forms.ModelForm):
                 data["body"] = validate_tool_body(kind, body)
             elif not self.instance.pk:
                 self.add_error("body", "A new tool needs its first version's body.")
-        except ApiError as error:
+        except (ApiError, ServiceError) as error:
             add_api_errors(self, error, default="body")
         project = data.get("project") or getattr(self.instance, "project", None)
         if project and name and CustomTool.objects.filter(project=project, name=name).exclude(
@@ -81,7 +82,7 @@ class McpServerForm(ProjectChoiceMixin, forms.ModelForm):
         try:
             check_server(data.get("name") or self.instance.name, data.get("transport") or self.instance.transport,
                          data.get("command") or "", data.get("url") or "", data.get("timeout_s") or 0)
-        except ApiError as error:
+        except (ApiError, ServiceError) as error:
             add_api_errors(self, error)
         return data
 

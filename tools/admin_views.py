@@ -33,7 +33,7 @@ def import_openapi_view(model_admin, request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             tools = services.import_openapi(created_by=request.user, **form.import_arguments())
-        except ApiError as error:
+        except (ApiError, ServiceError) as error:
             add_api_errors(form, error, default="document")
         else:
             messages.success(request, f"Imported {len(tools)} tools: {', '.join(t.name for t in tools)}.")
@@ -67,7 +67,7 @@ def _invoke(form: PlaygroundForm) -> dict | None:
         tool = playground.playground_tool(data["project"], data["tool"], data.get("config"))
         outcome = playground.invoke_tool(project=data["project"], tool=tool, input=data.get("input") or {},
                                          approve=data.get("approve", False), config=data.get("config"))
-    except ApiError as error:
+    except (ApiError, ServiceError) as error:
         add_api_errors(form, error, default="tool")
         return None
     if outcome.error is not None:
@@ -89,7 +89,7 @@ def refresh_view(model_admin, request: HttpRequest, object_id: str) -> HttpRespo
 def refresh_with_message(request: HttpRequest, server) -> None:
     try:
         changes = mcp_services.refresh_mcp_server(server=server, created_by=request.user)
-    except (ToolError, ApiError) as error:
+    except (ToolError, ApiError, ServiceError) as error:
         detail = error.message if isinstance(error, ToolError) else str(error.detail)
         messages.error(request, f"Could not refresh {server.name}: {detail}")
         return

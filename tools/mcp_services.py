@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.services import reveal_secrets
-from agent_platform.api.errors import Conflict, FieldError, Unprocessable
+from agent_platform.service_errors import InputRejected, InvalidField, StateConflict
 from runtime.tools.mcp import discover_tools
 from runtime.tools.mcp_session import MCPServerConfig, referenced_secret_names
 from tools.mcp_commands import check_stdio_command, stdio_command_allowed
@@ -41,24 +41,24 @@ def create_mcp_server(*, project, name: str, transport: str, command: str = "", 
                 headers=dict(headers or {}) if transport == STREAMABLE_HTTP else {}, timeout_s=timeout_s,
                 requires_approval=requires_approval)
     except IntegrityError:
-        raise Conflict(f"an MCP server named {name!r} already exists", field="name") from None
+        raise StateConflict(f"an MCP server named {name!r} already exists", field="name") from None
 
 
 def check_server(name: str, transport: str, command: str, url: str, timeout_s: float) -> None:
     """Raise a field error for a server that cannot work (bad name, missing command or URL)."""
     if not SERVER_NAME.match(name or ""):
-        raise FieldError("name", "use 1-40 letters, digits, '_' or '-' (tool names become <server>__<tool>)")
+        raise InvalidField("name", "use 1-40 letters, digits, '_' or '-' (tool names become <server>__<tool>)")
     if transport not in TRANSPORTS:
-        raise FieldError("transport", f"must be one of {', '.join(TRANSPORTS)}")
+        raise InvalidField("transport", f"must be one of {', '.join(TRANSPORTS)}")
     if transport == STDIO and not command:
-        raise FieldError("command", "a stdio server needs a command")
+        raise InvalidField("command", "a stdio server needs a command")
     if transport == STDIO and not stdio_command_allowed(command):
-        raise Unprocessable("command: not in the operator's allow-list of stdio MCP commands "
+        raise InputRejected("command: not in the operator's allow-list of stdio MCP commands "
                             "(PLATFORM_MCP_STDIO_COMMANDS)", field="command", code="stdio_command_not_allowed")
     if transport == STREAMABLE_HTTP and not re.match(r"^https?://", url or ""):
-        raise FieldError("url", "a streamable-HTTP server needs an http(s) URL")
+        raise InvalidField("url", "a streamable-HTTP server needs an http(s) URL")
     if not 0 < timeout_s <= MAX_TIMEOUT_S:
-        raise FieldError("timeout_s", f"must be in (0, {MAX_TIMEOUT_S:g}] seconds")
+        raise InvalidField("timeout_s", f"must be in (0, {MAX_TIMEOUT_S:g}] seconds")
 
 
 PATCHABLE = ("transport", "command", "args", "env", "url", "headers", "timeout_s", "requires_approval")
@@ -70,7 +70,7 @@ def update_mcp_server(*, server: McpServer, changes: dict[str, Any], created_by=
     is raised). Returns the refresh's `{added, updated, removed}`."""
     unknown = set(changes) - set(PATCHABLE)
     if unknown:
-        raise FieldError(sorted(unknown)[0], "cannot be changed")
+        raise InvalidField(sorted(unknown)[0], "cannot be changed")
     merged = {field: getattr(server, field) for field in PATCHABLE} | changes
     check_server(server.name, merged["transport"], merged["command"], merged["url"], float(merged["timeout_s"]))
     stdio = merged["transport"] == STDIO
@@ -147,5 +147,5 @@ def _check_name_clashes(server: McpServer, listed: list[dict[str, Any]], current
     new_names = [info["name"] for info in listed if info["remote_name"] not in current]
     taken = set(CustomTool.objects.filter(project=server.project, name__in=new_names).values_list("name", flat=True))
     if taken:
-        raise Conflict(f"tools named {', '.join(sorted(taken))} already exist in this project; rename them or the "
-                       "server", field="name")
+        raise StateConflict(f"tools named {', '.join(sorted(taken))} already exist in this project; rename them or the "
+                            "server", field="name")

@@ -16,7 +16,7 @@ from typing import Any
 
 from accounts.redaction_policy import redactor_for
 from accounts.services import reveal_secrets
-from agent_platform.api.errors import Conflict, FieldError, NotFound
+from agent_platform.service_errors import InvalidField, ObjectNotFound, StateConflict
 from runtime.agent.context import NullSink
 from runtime.errors import ToolError, ToolInputInvalid
 from runtime.events import NullTracer
@@ -38,16 +38,16 @@ def playground_tool(project, ref: str, config: dict[str, Any] | None = None) -> 
     else:
         custom = find_custom_tool(project, ref)
         if custom is None:
-            raise NotFound(f"Tool {ref!r} not found.")
+            raise ObjectNotFound(f"Tool {ref!r} not found.")
         if config:
-            raise FieldError("config", "only built-in tools take a per-call config")
+            raise InvalidField("config", "only built-in tools take a per-call config")
         name = custom.name
     try:
         return resolve_tool(project, name, config=config or None)
     except ToolInputInvalid as exc:
-        raise FieldError(str(exc.details.get("field") or "config"), exc.message) from None
+        raise InvalidField(str(exc.details.get("field") or "config"), exc.message) from None
     except ToolError as exc:
-        raise NotFound(exc.message) from None
+        raise ObjectNotFound(exc.message) from None
 
 
 def invoke_tool(*, project, tool: Tool, input: Any, approve: bool = False,
@@ -58,8 +58,8 @@ def invoke_tool(*, project, tool: Tool, input: Any, approve: bool = False,
     ledger = MemoryLedger()
     if tool.spec.requires_approval:
         if not approve:
-            raise Conflict(f"{tool.spec.name} requires approval: send approve: true to run this call",
-                           field="approve", code="approval_required")
+            raise StateConflict(f"{tool.spec.name} requires approval: send approve: true to run this call",
+                                field="approve", code="approval_required")
         ledger.record_result(f"approval:{key}", {"approved": True, "reason": "approved in the tool playground"})
     secrets = reveal_secrets(project, referenced_secrets(tool, config))
     ctx = ToolContext(idempotency_key=key, project_id=str(project.pk), secrets=secrets,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from agent_platform.api.errors import NotFound
 from agent_platform.definitions import selectors
+from agent_platform.service_errors import ObjectNotFound
 from tools.models import CUSTOM_TOOLS, CustomTool, CustomToolVersion, McpServer
 
 
@@ -45,6 +45,6 @@ def get_mcp_server(project, ref: str) -> McpServer:
     query = mcp_servers_for_project(project)
     server = (query.filter(pk=ref).first() if ref.startswith("mcp_") else None) or query.filter(name=ref).first()
     if server is None:
-        raise NotFound(f"MCP server {ref!r} not found.")
+        raise ObjectNotFound(f"MCP server {ref!r} not found.")
     return server
 

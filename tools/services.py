@@ -7,8 +7,8 @@ import re
 
 from django.db import transaction
 
-from agent_platform.api.errors import Conflict, FieldError
 from agent_platform.definitions import services as definitions
+from agent_platform.service_errors import InvalidField, StateConflict
 from runtime.tools.openapi import OpenAPIError, base_url_of, list_operations, load_document
 from runtime.tools.registry import BUILTIN_NAMES
 from tools.models import CUSTOM_TOOLS, HTTP, MCP, OPENAPI, CustomTool, CustomToolVersion
@@ -20,9 +20,9 @@ _NAME = re.compile(NAME_PATTERN)
 def check_tool_name(name: str, field: str = "name") -> None:
     """A usable custom tool name: [A-Za-z0-9_-]{1,64}, not a built-in's, not reserved."""
     if not isinstance(name, str) or not _NAME.match(name):
-        raise FieldError(field, f"{name!r} is not a tool name: use 1-64 letters, digits, '_' or '-'")
+        raise InvalidField(field, f"{name!r} is not a tool name: use 1-64 letters, digits, '_' or '-'")
     if name in BUILTIN_NAMES or name in RESERVED_NAMES:
-        raise FieldError(field, f"{name!r} is the name of a built-in tool or reserved")
+        raise InvalidField(field, f"{name!r} is the name of a built-in tool or reserved")
 
 
 def create_custom_tool(*, project, name: str, description: str = "", kind: str = HTTP, body: dict | None = None,
@@ -55,7 +55,7 @@ def validate_version_body(tool: CustomTool, body: dict) -> dict:
     MCP tool stays on its server."""
     body = validate_tool_body(tool.kind, body)
     if tool.kind == MCP and body["server"] != tool.mcp_server_id:
-        raise FieldError("server", "an MCP tool stays on the server it was listed from")
+        raise InvalidField("server", "an MCP tool stays on the server it was listed from")
     return body
 
 
@@ -72,17 +72,17 @@ def import_openapi(*, project, document, base_url: str | None = None, operations
         doc = load_document(document)
         found = list_operations(doc)
     except OpenAPIError as exc:
-        raise FieldError("document", str(exc)) from None
+        raise InvalidField("document", str(exc)) from None
     base = base_url or base_url_of(doc)
     if not base:
-        raise FieldError("base_url", "the document has no absolute server URL: give base_url")
+        raise InvalidField("base_url", "the document has no absolute server URL: give base_url")
     chosen = set(operations) if operations else None
     selected = [op for op in found if chosen is None or op.name in chosen or op.operation_id in chosen]
     missing = (chosen or set()) - {op.name for op in selected} - {op.operation_id for op in selected}
     if missing:
-        raise FieldError("operations", f"not in the document: {', '.join(sorted(map(str, missing)))}")
+        raise InvalidField("operations", f"not in the document: {', '.join(sorted(map(str, missing)))}")
     if not selected:
-        raise FieldError("document", "the document has no operations")
+        raise InvalidField("document", "the document has no operations")
     tools = []
     with transaction.atomic():
         for op in selected:
@@ -94,8 +94,8 @@ def import_openapi(*, project, document, base_url: str | None = None, operations
             try:
                 tool, _ = create_custom_tool(project=project, name=name, description=op.summary or op.name,
                                              kind=OPENAPI, body=body, created_by=created_by)
-            except Conflict:
-                raise Conflict(f"a tool named {name!r} already exists: import with another prefix",
-                               field="prefix") from None
+            except StateConflict:
+                raise StateConflict(f"a tool named {name!r} already exists: import with another prefix",
+                                    field="prefix") from None
             tools.append(tool)
     return tools

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent_platform.api.errors import ApiError
+from agent_platform.service_errors import ServiceError
 from runtime.jsonschema_validation import field_errors, schema_problems
 from runtime.tools.http import METHODS
 from tools.models import HTTP, MCP, OPENAPI
@@ -92,7 +92,7 @@ def validate_tool_body(kind: str, body: Any) -> dict:
     """Check a version body of a tool of `kind`; returns the normalised body or raises a 400
     naming the fields (`url`, `retry.max_attempts`, `input_schema`, ...)."""
     if not isinstance(body, dict):
-        raise ApiError("The version body must be a JSON object.", field="body")
+        raise ServiceError("The version body must be a JSON object.", field="body")
     errors = field_errors(_BODY_SCHEMAS[kind], body)
     for field in ("input_schema", "output_schema"):
         if isinstance(body.get(field), dict) and field not in errors:
@@ -102,7 +102,7 @@ def validate_tool_body(kind: str, body: Any) -> dict:
     if not errors:
         errors = _build_errors(kind, body)
     if errors:
-        raise ApiError(f"The {kind} tool version is invalid.", errors=errors, code="invalid_tool_version")
+        raise ServiceError(f"The {kind} tool version is invalid.", errors=errors, code="invalid_tool_version")
     normalised = dict(body)
     if kind == HTTP:
         normalised["method"] = body["method"].upper()
