@@ -280,7 +280,7 @@ class Coordinator:
                 continue
             if held:
                 self._release(run_id)
-            self._execute_or_wait(run_id)
+            self._execute_or_wait(run_id, queued=held)
             scoring.submit(self._guarded_score, row_id, run_id)
 
     def _guarded_score(self, row_id: int, run_id: str) -> None:
@@ -392,7 +392,9 @@ class Coordinator:
         EvalResult.objects.filter(pk=row.pk).update(status=ERRORED, error=error, scores=scores,
                                                     completed_at=timezone.now())
 
-    def _execute_or_wait(self, run_id: str) -> None:
+    def _execute_or_wait(self, run_id: str, *, queued: bool = False) -> None:
+        """Execute the run, or follow it to its end. `queued`: we just released our hold on it,
+        so it is known to be queued (no status read before the first attempt)."""
         from runs import otel_export
         from runs.executor import execute_run
         from runs.models import Run
@@ -400,7 +402,10 @@ class Coordinator:
         deadline = None
         pause = 0.005
         while not self.lease.lost.is_set():
-            status = Run.objects.filter(pk=run_id).values_list("status", flat=True).first()
+            if queued:
+                status, queued = "queued", False
+            else:
+                status = Run.objects.filter(pk=run_id).values_list("status", flat=True).first()
             if status is None or status in RUN_TERMINAL:
                 return
             if self.lease.cancelled.is_set():
@@ -411,8 +416,11 @@ class Coordinator:
                     run_services.cancel_run(run=run)
             if status == "queued":
                 with otel_export.execution(run_id, None):  # its OTLP spans, when exported: a trace of its own
-                    if execute_run(run_id, worker_name=self.worker_name) is not None:
-                        continue
+                    ended = execute_run(run_id, worker_name=self.worker_name)
+                if ended in RUN_TERMINAL:
+                    return
+                if ended is not None:  # e.g. waiting for a person: follow it
+                    continue
             # Another worker holds it (or it waits for a person, or its old lease has not expired
             # yet): follow it until it ends.
             if deadline is None:
