@@ -26,7 +26,7 @@ from accounts.admin_scoping import (
     user_can,
 )
 from agent_platform.api.errors import ApiError
-from agent_platform.service_errors import StateConflict
+from agent_platform.service_errors import ServiceError, StateConflict
 from runs import admin_chat, selectors, services, viewer
 from runs.admin_filters import AgentFilter, VersionFilter, WorkflowFilter
 from runs.lifecycle import TERMINAL_EVENT
@@ -161,7 +161,7 @@ class RunAdmin(ProjectScopedAdmin):
         run = self.object_or_404(request, object_id)
         try:
             after_seq = selectors.parse_after_seq(request.GET.get("after_seq"))
-        except ApiError as error:
+        except (ApiError, ServiceError) as error:
             return JsonResponse({"detail": str(error.detail), "errors": error.errors}, status=400)
         rows = Event.objects.filter(run=run, seq__gt=after_seq).order_by("seq")[:EVENTS_PAGE]
         events = [viewer.event_json(selectors.event_out(row), row, run.created_at) for row in rows]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from agent_platform.api.errors import FieldError, NotFound
+from agent_platform.service_errors import InvalidField, ObjectNotFound
 from runs.models import STATUSES, Event, Run, Span
 
 
@@ -11,7 +11,7 @@ def get_run(project, run_id: str) -> Run:
     run = Run.objects.select_related("agent", "agent_version", "workflow", "workflow_version").filter(
         pk=run_id, project=project).first()
     if run is None:
-        raise NotFound(f"Run {run_id!r} not found.")
+        raise ObjectNotFound(f"Run {run_id!r} not found.")
     return run
 
 
@@ -23,7 +23,7 @@ def runs_for_project(project, params) -> QuerySet[Run]:
         wanted = status.split(",")
         bad = [s for s in wanted if s not in STATUSES]
         if bad:
-            raise FieldError("status", f"unknown status {bad[0]!r}")
+            raise InvalidField("status", f"unknown status {bad[0]!r}")
         query = query.filter(status__in=wanted)
     for field, prefix in (("agent", "agt_"), ("workflow", "wf_")):
         ref = params.get(field)
@@ -40,9 +40,9 @@ def parse_after_seq(raw) -> int:
     try:
         value = int(raw)
     except (TypeError, ValueError):
-        raise FieldError("after_seq", "must be an integer") from None
+        raise InvalidField("after_seq", "must be an integer") from None
     if value < 0:
-        raise FieldError("after_seq", "must be >= 0")
+        raise InvalidField("after_seq", "must be >= 0")
     return value
 
 
