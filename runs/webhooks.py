@@ -6,14 +6,9 @@ Body `{"type", "timestamp", "data": {"run": {id, status, output, error, usage, w
 frozen when the event happens; headers `webhook-id` / `webhook-timestamp` / `webhook-signature`
 signed with the project's webhook signing secret (see docs/webhooks.md). If the project still has
 a `WEBHOOK_SIGNING_SECRET` secret, the first webhooks' `X-Platform-Signature: t=<unix>,v1=<hex>`
-(HMAC-SHA256 of `"<t>.<body>"`) is sent as well.
+(HMAC-SHA256 of `"<t>.<body>"`, webhooks/signing.py `legacy_sign`) is sent as well.
 """
 from __future__ import annotations
-
-import hashlib
-import hmac
-
-SIGNING_SECRET = "WEBHOOK_SIGNING_SECRET"
 
 
 def notify(run, event_type: str) -> None:
@@ -37,8 +32,3 @@ def _subscribed(project_id: str, event_type: str) -> bool:
                        "AND enabled AND (event_types ? '*' OR event_types ? %s))", [project_id, event_type])
         return bool(cursor.fetchone()[0])
 
-
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    """The first webhooks' signature (`X-Platform-Signature`), kept for existing receivers."""
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
