@@ -35,6 +35,18 @@ def api(project):
     return client_for(make_key(project, "owner"))
 
 
+@pytest.fixture(autouse=True)
+def _no_redactor_from_an_earlier_test():
+    """Each test starts, as each request does (RequestIdMiddleware), with no project redactor in its
+    context: a test-client request leaves its project's redactor active on the test thread, and a
+    later test's log record would build it from a project that no longer exists."""
+    from runtime.redaction import reset_redactor, use_redactor
+
+    token = use_redactor(None)
+    yield
+    reset_redactor(token)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _close_run_writer(django_db_setup, django_db_blocker):
     """The run executor's own connection must be closed before the test database is dropped."""

@@ -32,6 +32,13 @@ def test_each_pii_kind_and_the_checksums():
     assert ibans.text("GB00 WEST 1234 5698 7654 32") == "GB00 WEST 1234 5698 7654 32"  # check digits wrong
 
 
+def test_digits_inside_identifiers_are_not_pii():
+    redactor = Redactor([], RedactionPolicy(pii=ALL_PII))
+    ids = "run_ab4111111111111111cd evt_078-05-1120x 4111111111111111_suffix"  # Luhn-valid digits inside ids
+    assert redactor.text(ids) == ids
+    assert redactor.text("card:4111111111111111, ssn(078-05-1120)") == "card:[CARD], ssn([SSN])"
+
+
 def test_the_default_policy_masks_cards_ibans_and_ssns_but_not_emails_or_phones():
     redactor = Redactor([], RedactionPolicy())
     assert redactor.text("ada@example.org +44 20 7946 0958 4111111111111111 078-05-1120") == \
