@@ -1,7 +1,7 @@
 """Checks that an agent version's references (tools, knowledge bases) exist in its project."""
 from __future__ import annotations
 
-from agent_platform.api.errors import ApiError
+from agent_platform.service_errors import ServiceError
 from runs.model_refs import check_model_refs
 
 BUILTIN_TOOLS = ("http", "kv", "code", "retrieval")
@@ -23,7 +23,7 @@ def validate_references(project, body: dict) -> None:
         if not _knowledge_base_exists(project, item["knowledge_base"]):
             errors[f"knowledge[{index}].knowledge_base"] = [f"unknown knowledge base {item['knowledge_base']!r}"]
     if errors:
-        raise ApiError("The agent version references unknown objects.", errors=errors, code="unknown_reference")
+        raise ServiceError("The agent version references unknown objects.", errors=errors, code="unknown_reference")
 
 
 def _custom_tool_exists(project, name: str) -> bool:

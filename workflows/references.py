@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from agent_platform.api.errors import ApiError
+from agent_platform.service_errors import ServiceError
 from runs.model_refs import check_model_refs
 from runtime.errors import ToolError
 from workflows.agent_refs import AgentRefError, check_agent_ref
@@ -28,7 +28,7 @@ def validate_references(project, body: dict[str, Any]) -> None:
         for field, message in check(project, node.get("config") or {}):
             errors.setdefault(f"graph.nodes.{path}.config.{field}", []).append(message)
     if errors:
-        raise ApiError("The workflow version references unknown objects.", errors=errors, code="unknown_reference")
+        raise ServiceError("The workflow version references unknown objects.", errors=errors, code="unknown_reference")
 
 
 def tool_config_problems(project, name: str, config: dict[str, Any]) -> list[str]:
