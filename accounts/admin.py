@@ -12,6 +12,7 @@ from accounts import audit, services
 from accounts.allowlist import secret_hosts, validate_allowlist
 from accounts.models import ApiKey, Membership, Project, Secret
 from agent_platform.api.errors import Unprocessable
+from agent_platform.service_errors import InputRejected
 from limits.admin import ProjectLimitsInline
 
 
@@ -31,7 +32,7 @@ class ProjectForm(forms.ModelForm):
         """The same cap as the API (accounts/allowlist.py): no loopback, metadata or huge ranges."""
         try:
             return validate_allowlist(self.cleaned_data.get("http_allowlist") or [])
-        except Unprocessable as exc:
+        except (Unprocessable, InputRejected) as exc:
             raise forms.ValidationError(exc.errors.get("http_allowlist") or [str(exc.detail)]) from None
 
 
@@ -95,7 +96,7 @@ class SecretForm(forms.ModelForm):
             return None
         try:
             return secret_hosts(hosts)
-        except Unprocessable as exc:
+        except (Unprocessable, InputRejected) as exc:
             raise forms.ValidationError(exc.errors.get("allowed_hosts") or [str(exc.detail)]) from None
 
 

@@ -14,7 +14,7 @@ import re
 
 from django.conf import settings
 
-from agent_platform.api.errors import Unprocessable
+from agent_platform.service_errors import InputRejected
 from runtime.tools.ssrf import METADATA_ADDRESSES, METADATA_HOSTNAMES, embedded_ipv4
 
 MAX_ENTRIES = 100
@@ -25,8 +25,8 @@ _MIN_PREFIX = {4: 8, 6: 32}
 _LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
 
 
-def _refuse(field: str, message: str) -> Unprocessable:
-    return Unprocessable(f"{field}: {message}", errors={field: [message]})
+def _refuse(field: str, message: str) -> InputRejected:
+    return InputRejected(f"{field}: {message}", errors={field: [message]})
 
 
 def _network(entry: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from accounts import crypto
 from accounts.models import Project, Secret
-from agent_platform.api.errors import FieldError
+from agent_platform.service_errors import InvalidField
 from runtime.redaction import PII_DETECTORS, RedactionPolicy, Redactor
 
 SETTINGS_KEY = "redaction"
@@ -38,29 +38,29 @@ _lock = threading.Lock()
 
 
 def validate_policy(raw: Any) -> dict[str, Any]:
-    """The normalised policy document, or a `FieldError` naming the bad key."""
+    """The normalised policy document, or an `InvalidField` naming the bad key."""
     if not isinstance(raw, dict):
-        raise FieldError(FIELD, "must be an object {mask_secrets?, pii?, mask_fields?, drop_fields?}")
+        raise InvalidField(FIELD, "must be an object {mask_secrets?, pii?, mask_fields?, drop_fields?}")
     unknown = sorted(set(raw) - {"mask_secrets", "pii", "mask_fields", "drop_fields"})
     if unknown:
-        raise FieldError(f"{FIELD}.{unknown[0]}", "unknown key (known: mask_secrets, pii, mask_fields, drop_fields)")
+        raise InvalidField(f"{FIELD}.{unknown[0]}", "unknown key (known: mask_secrets, pii, mask_fields, drop_fields)")
     out: dict[str, Any] = {}
     if "mask_secrets" in raw:
         if not isinstance(raw["mask_secrets"], bool):
-            raise FieldError(f"{FIELD}.mask_secrets", "must be true or false")
+            raise InvalidField(f"{FIELD}.mask_secrets", "must be true or false")
         out["mask_secrets"] = raw["mask_secrets"]
     if "pii" in raw:
         pii = raw["pii"]
         if not isinstance(pii, list) or not all(isinstance(p, str) and p in PII_DETECTORS for p in pii):
-            raise FieldError(f"{FIELD}.pii", f"must be a list of: {', '.join(PII_DETECTORS)}")
+            raise InvalidField(f"{FIELD}.pii", f"must be a list of: {', '.join(PII_DETECTORS)}")
         out["pii"] = list(dict.fromkeys(pii))
     for key in ("mask_fields", "drop_fields"):
         if key in raw:
             paths = raw[key]
             if not isinstance(paths, list) or len(paths) > MAX_PATHS or \
                     not all(isinstance(p, str) and _PATH.match(p) for p in paths):
-                raise FieldError(f"{FIELD}.{key}", f"must be a list of at most {MAX_PATHS} dotted key paths "
-                                                   "(e.g. input.password; * matches any one key)")
+                raise InvalidField(f"{FIELD}.{key}", f"must be a list of at most {MAX_PATHS} dotted key paths "
+                                                     "(e.g. input.password; * matches any one key)")
             out[key] = list(dict.fromkeys(paths))
     return out
 
@@ -71,7 +71,7 @@ def policy_of(project: Project) -> RedactionPolicy:
     default = RedactionPolicy()
     try:
         doc = validate_policy(doc)
-    except FieldError:  # stored before validation existed: the defaults, never nothing
+    except InvalidField:  # stored before validation existed: the defaults, never nothing
         doc = {}
     return RedactionPolicy(mask_secrets=doc.get("mask_secrets", default.mask_secrets),
                            pii=tuple(doc.get("pii", default.pii)),
