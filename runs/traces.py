@@ -1,7 +1,7 @@
 """Reads for the trace list across runs (`GET /api/v1/traces` without `run=`): one run-level
 summary per run, filtered by agent, workflow, version, environment, status and time range.
 
-Filters are validated here (a bad value is a `FieldError` naming the parameter) so the API view
+Filters are validated here (a bad value is an `InvalidField` naming the parameter) so the API view
 stays a translation; the console's runs list shows the same latency and cost figures.
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from datetime import datetime
 from django.db.models import Count, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
-from agent_platform.api.errors import FieldError
 from agent_platform.definitions.models import ENVIRONMENTS
+from agent_platform.service_errors import InvalidField
 from runs.models import STATUSES, Run
 
 TRACE_FILTERS = ("agent", "workflow", "version", "environment", "status", "since", "until")
@@ -20,13 +20,13 @@ _PASSTHROUGH = ("cursor", "limit", "project", "format")  # pagination; the proje
 
 
 def parse_timestamp(name: str, raw: str) -> datetime:
-    """An RFC 3339 timestamp with an offset (`2026-12-02T10:00:00Z`), else a FieldError naming `name`."""
+    """An RFC 3339 timestamp with an offset (`2026-12-02T10:00:00Z`), else an InvalidField naming `name`."""
     try:
         value = parse_datetime(raw)
     except ValueError:
         value = None
     if value is None or value.tzinfo is None:
-        raise FieldError(name, "must be an RFC 3339 timestamp with a time zone, e.g. 2026-12-02T10:00:00Z")
+        raise InvalidField(name, "must be an RFC 3339 timestamp with a time zone, e.g. 2026-12-02T10:00:00Z")
     return value
 
 
@@ -34,9 +34,9 @@ def parse_version(raw: str) -> int:
     try:
         number = int(raw)
     except ValueError:
-        raise FieldError("version", "must be a positive integer") from None
+        raise InvalidField("version", "must be a positive integer") from None
     if number < 1:
-        raise FieldError("version", "must be a positive integer")
+        raise InvalidField("version", "must be a positive integer")
     return number
 
 
@@ -50,9 +50,9 @@ def trace_summaries(project, params) -> QuerySet[Run]:
                                                                "workflow_version")
     unknown = sorted(set(params) - {*TRACE_FILTERS, *_PASSTHROUGH})
     if unknown:
-        raise FieldError(unknown[0], f"unknown filter; use one of {', '.join(TRACE_FILTERS)}")
+        raise InvalidField(unknown[0], f"unknown filter; use one of {', '.join(TRACE_FILTERS)}")
     if params.get("agent") and params.get("workflow"):
-        raise FieldError("workflow", "filter by either 'agent' or 'workflow', not both")
+        raise InvalidField("workflow", "filter by either 'agent' or 'workflow', not both")
     if params.get("agent"):
         query = query.filter(**_definition_filter("agent", "agt_", params["agent"]))
     if params.get("workflow"):
@@ -67,18 +67,18 @@ def trace_summaries(project, params) -> QuerySet[Run]:
             query = query.filter(Q(agent_version__number=number) | Q(workflow_version__number=number))
     if params.get("environment"):
         if params["environment"] not in ENVIRONMENTS:
-            raise FieldError("environment", f"must be one of {', '.join(ENVIRONMENTS)}")
+            raise InvalidField("environment", f"must be one of {', '.join(ENVIRONMENTS)}")
         query = query.filter(environment=params["environment"])
     if params.get("status"):
         wanted = params["status"].split(",")
         bad = [s for s in wanted if s not in STATUSES]
         if bad:
-            raise FieldError("status", f"unknown status {bad[0]!r}; use one of {', '.join(STATUSES)}")
+            raise InvalidField("status", f"unknown status {bad[0]!r}; use one of {', '.join(STATUSES)}")
         query = query.filter(status__in=wanted)
     since = parse_timestamp("since", params["since"]) if params.get("since") else None
     until = parse_timestamp("until", params["until"]) if params.get("until") else None
     if since and until and until <= since:
-        raise FieldError("until", "must be later than 'since'")
+        raise InvalidField("until", "must be later than 'since'")
     if since:
         query = query.filter(created_at__gte=since)
     if until:
