@@ -3,7 +3,7 @@
 They are `runtime.errors.PlatformError`s like the engine's, each with a stable `code`, a `message`,
 and `errors` (`{"field.path": [messages]}`, empty when no field is to blame).
 `agent_platform.api.errors` maps them to problem+json once (the status by class: 400, 403, 404, 409,
-422; 429 for TooManyRequests); the admin console shows `errors` next to the form's fields.
+422, 503; 429 for TooManyRequests); the admin console shows `errors` next to the form's fields.
 """
 from __future__ import annotations
 
@@ -57,6 +57,13 @@ class InputRejected(ServiceError):
     """Well-formed but unacceptable content (a run input that does not match its schema)."""
 
     code = "unprocessable"
+
+
+class DependencyUnavailable(ServiceError):
+    """Something the request needs besides the database and queue (an embedding model) cannot be
+    reached: 503."""
+
+    code = "unavailable"
 
 
 class TooManyRequests(ServiceError):

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agent_platform.api.errors import FieldError, ServiceUnavailable
+from agent_platform.service_errors import DependencyUnavailable, InvalidField
 from agent_platform.thread_connections import closing_thread_connections
 from rag import search_sql, selectors
 from rag.embedders import knowledge_base_embedder
@@ -140,12 +140,12 @@ class ProjectRetriever:
 def query_hits(kb: KnowledgeBase, query: str, *, top_k: int = 5, filter: dict | None = None, mode: str = "vector",
                min_score: float | None = None, mmr_lambda: float | None = None,
                retriever: ProjectRetriever | None = None) -> list[Hit]:
-    """The query playground and API: hits as `Hit`s, errors as API errors naming the field."""
+    """The query playground and API: hits as `Hit`s, errors as domain errors naming the field."""
     retriever = retriever or ProjectRetriever(kb.project)
     options = SearchOptions(top_k=top_k, filter=filter, mode=mode, min_score=min_score, mmr_lambda=mmr_lambda)
     try:
         return retriever.search_knowledge_base(kb, query, options)
     except InputInvalid as exc:
-        raise FieldError(str(exc.details.get("field") or "body"), exc.message) from None
+        raise InvalidField(str(exc.details.get("field") or "body"), exc.message) from None
     except EmbeddingError as exc:
-        raise ServiceUnavailable(f"the embedding model is unavailable: {exc.message}", code=exc.code) from None
+        raise DependencyUnavailable(f"the embedding model is unavailable: {exc.message}", code=exc.code) from None

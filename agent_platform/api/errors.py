@@ -119,6 +119,7 @@ _SERVICE_ERROR_STATUS: tuple[tuple[type[service_errors.ServiceError], type[ApiEr
     (service_errors.StateConflict, Conflict),
     (service_errors.InputRejected, Unprocessable),
     (service_errors.TooManyRequests, TooManyRequests),
+    (service_errors.DependencyUnavailable, ServiceUnavailable),
     (service_errors.ServiceError, ApiError),
 )
 

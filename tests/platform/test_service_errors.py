@@ -36,3 +36,12 @@ def test_a_refused_permission_is_a_403_and_a_class_title_replaces_the_default() 
     assert problem_of(PromotionGateFailed("eval below threshold", gate="g")) == (409, {
         "type": "https://agent-platform.dev/problems/promotion_gate_failed", "title": "Promotion gate failed",
         "status": 409, "detail": "eval below threshold", "errors": {"version": ["eval below threshold"]}})
+
+
+def test_an_unreachable_dependency_is_a_503_with_its_code() -> None:
+    from agent_platform.service_errors import DependencyUnavailable
+
+    assert problem_of(DependencyUnavailable("the embedding model is unavailable: timed out",
+                                            code="embedding_unavailable")) == (503, {
+        "type": "https://agent-platform.dev/problems/embedding_unavailable", "title": "Service unavailable",
+        "status": 503, "detail": "the embedding model is unavailable: timed out"})

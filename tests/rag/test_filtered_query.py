@@ -57,9 +57,9 @@ def test_a_filtered_query_still_returns_k_results(catalogue):
 
 
 def test_an_invalid_filter_names_the_problem(catalogue):
-    from agent_platform.api.errors import FieldError
+    from agent_platform.service_errors import InvalidField
 
-    with pytest.raises(FieldError) as info:
+    with pytest.raises(InvalidField) as info:
         query_hits(catalogue, "x", filter={"year": {"between": [1, 2]}})
     assert info.value.errors == {"filter": ["filter on 'year': unknown operator 'between'; use one of "
                                             "eq, ne, in, nin, gt, gte, lt, lte, exists"]}
