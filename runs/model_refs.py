@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from agent_platform.api.errors import Unprocessable
+from agent_platform.service_errors import InputRejected
 
 BUILT_IN_PROVIDERS = ("openai", "anthropic", "local", "scripted")
 
@@ -40,9 +40,9 @@ def model_ref_problem(project, ref: object) -> str | None:
 
 
 def check_model_refs(project, refs: Mapping[str, object], *, message: str) -> None:
-    """Raise a 422 (`unknown_model_provider`) naming every field whose ref cannot be run (an `ApiError`,
-    like the other reference checks, so the console's version form shows it next to the field)."""
+    """Raise a 422 (`unknown_model_provider`) naming every field whose ref cannot be run (a domain error,
+    `InputRejected`, like the other reference checks, so the console's version form shows it next to the field)."""
     errors = {field: [problem] for field, ref in refs.items()
               if (problem := model_ref_problem(project, ref)) is not None}
     if errors:
-        raise Unprocessable(message, errors=errors, code="unknown_model_provider")
+        raise InputRejected(message, errors=errors, code="unknown_model_provider")
