@@ -20,6 +20,7 @@ from accounts.admin_scoping import WRITE, ProjectScopedAdmin, user_can
 from agent_platform.api.errors import ApiError
 from agent_platform.definitions import admin as definitions
 from agent_platform.definitions.admin_forms import JsonBodyForm
+from agent_platform.service_errors import ServiceError
 from evals import selectors, services
 from evals.charts import metric_chart_svg
 from evals.models import DATASETS, EvalResult, EvalRun, Feedback, GateOverride, PromotionPolicy
@@ -193,7 +194,7 @@ class FeedbackAdmin(ProjectScopedAdmin):
                                                                created_by=request.user)
                 else:
                     version = services.add_items(dataset=dataset, items=items, created_by=request.user)
-            except ApiError as exc:
+            except (ApiError, ServiceError) as exc:
                 self.message_user(request, f"{project}: {exc.detail} {exc.errors}", messages.ERROR)
                 continue
             self.message_user(request, f"{project}: dataset {name!r} is now at v{version.number} "

@@ -214,6 +214,7 @@ class LocalRunner:
     def run(self, request: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         from accounts.models import Project
         from agent_platform.api.errors import ApiError
+        from agent_platform.service_errors import ServiceError
         from evals import eval_requests, reports, selectors
         from evals.runner import execute_eval
 
@@ -224,7 +225,7 @@ class LocalRunner:
             raise UsageError(f"--project {self.options.project!r}: no such project")
         try:
             eval_run = eval_requests.create_eval(project=project, data=request, created_by="run_eval")
-        except ApiError as exc:
+        except (ApiError, ServiceError) as exc:
             raise UsageError(problem_text({"detail": str(exc.detail), "errors": exc.errors})) from None
         failure: list[BaseException] = []
 

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from agent_platform.api.errors import ApiError, FieldError
 from agent_platform.definitions import selectors as definition_selectors
+from agent_platform.service_errors import ServiceError
 from evals import queue
 from evals.dataset_items import items_with_tags
 from evals.metric_services import metric_services
@@ -49,7 +50,7 @@ def resolve_target(project, target) -> Target:
         pinned, env = definition_selectors.resolve_pinned_version(
             AGENTS if kind == "agent" else WORKFLOWS, definition, version=version, environment=environment,
             field="version")
-    except ApiError as exc:
+    except (ApiError, ServiceError) as exc:
         raise ApiError(str(exc.detail), errors={f"target.{k}": v for k, v in exc.errors.items()}) from None
     return Target(kind, definition, pinned, env or "")
 
@@ -88,7 +89,7 @@ def resolve_baseline(project, ref, *, target: Target, dataset_version: DatasetVe
         kind = AGENTS if target.kind == "agent" else WORKFLOWS
         try:
             pinned, _ = definition_selectors.resolve_pinned_version(kind, target.definition, environment=env)
-        except ApiError as exc:
+        except (ApiError, ServiceError) as exc:
             raise FieldError("baseline", str(exc.detail)) from None
         found = (EvalRun.objects.filter(project=project, status=SUCCEEDED, dataset_version=dataset_version,
                                         **{f"{target.kind}_version": pinned}).order_by("-created_at").first())

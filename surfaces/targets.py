@@ -14,6 +14,7 @@ from typing import Any
 from agent_platform.api.errors import ApiError
 from agent_platform.definitions.models import ENVIRONMENTS
 from agent_platform.definitions.selectors import find_definition, latest_number, resolve_pinned_version
+from agent_platform.service_errors import ServiceError
 from agents.models import AGENTS
 from agents.spec import DEFAULT_INPUT_SCHEMA
 from agents.spec import input_schema as agent_input_schema
@@ -85,7 +86,7 @@ def resolve(project, ref: TargetRef) -> Target:
         raise UnknownTarget(f"The model '{ref.kind}:{ref.name}' does not exist in this project.")
     try:
         pinned, _ = resolve_pinned_version(kind, definition, version=ref.version, environment=ref.environment)
-    except ApiError as exc:
+    except (ApiError, ServiceError) as exc:
         raise UnknownTarget(f"The model '{ref.kind}:{ref.name}' has no such version: {exc.detail}") from exc
     body = pinned.body
     if ref.kind == "agent":
