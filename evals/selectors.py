@@ -5,8 +5,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from agent_platform.api.errors import NotFound
 from agent_platform.definitions import selectors as definition_selectors
+from agent_platform.service_errors import ObjectNotFound
 from evals.models import DATASETS, Dataset, EvalResult, EvalRun, Feedback, PromotionPolicy
 
 
@@ -29,7 +29,7 @@ def evals_for_project(project, params=None) -> QuerySet:
 def get_eval(project, eval_id: str) -> EvalRun:
     found = evals_for_project(project).filter(pk=eval_id).first()
     if found is None:
-        raise NotFound(f"Eval {eval_id!r} not found.")
+        raise ObjectNotFound(f"Eval {eval_id!r} not found.")
     return found
 
 

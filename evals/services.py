@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from agent_platform.api.errors import Conflict, FieldError, NotFound
 from agent_platform.definitions import selectors as definition_selectors
 from agent_platform.definitions import services as definition_services
 from agent_platform.definitions.models import ENVIRONMENTS
+from agent_platform.service_errors import InvalidField, ObjectNotFound, StateConflict
 from evals.dataset_items import InvalidItems, check_items, check_size, merge_items, redacted_items
 from evals.models import DATASETS, THUMBS, Dataset, DatasetVersion, Feedback, PromotionPolicy
 from runtime.evals import parse_threshold, parse_thresholds
@@ -42,7 +42,7 @@ def add_items(*, dataset: Dataset, items: list[dict], replace: bool = False, rem
         if remove:
             unknown = sorted(set(remove) - {i["id"] for i in merged})
             if unknown:
-                raise FieldError("remove", f"no items with ids {', '.join(unknown)}")
+                raise InvalidField("remove", f"no items with ids {', '.join(unknown)}")
             merged = [i for i in merged if i["id"] not in set(remove)]
         if not merged:
             raise InvalidItems("a dataset version needs at least one item", field=field)
@@ -56,11 +56,11 @@ def items_from_runs(*, project, run_ids: list, field: str = "from_runs") -> list
     from runs.models import Run
 
     if not isinstance(run_ids, list) or not run_ids or not all(isinstance(r, str) for r in run_ids):
-        raise FieldError(field, "must be a non-empty list of run ids")
+        raise InvalidField(field, "must be a non-empty list of run ids")
     runs = {r.pk: r for r in Run.objects.filter(project=project, pk__in=run_ids)}
     missing = [f"{field}[{i}]: run {rid!r} not found" for i, rid in enumerate(run_ids) if rid not in runs]
     if missing:
-        raise NotFound(missing[0], errors={field: missing})
+        raise ObjectNotFound(missing[0], errors={field: missing})
     unfinished = [f"{field}[{i}]: run {rid!r} is {runs[rid].status}, not succeeded" for i, rid in enumerate(run_ids)
                   if runs[rid].status != "succeeded"]
     if unfinished:
@@ -77,9 +77,9 @@ def items_from_runs(*, project, run_ids: list, field: str = "from_runs") -> list
 def record_feedback(*, run, thumbs: str | None = None, score: float | None = None, comment: str = "",
                     created_by: str = "") -> Feedback:
     if thumbs is None and score is None and not comment:
-        raise FieldError("body", "give at least one of thumbs, score or comment")
+        raise InvalidField("body", "give at least one of thumbs, score or comment")
     if thumbs is not None and thumbs not in THUMBS:
-        raise FieldError("thumbs", "must be 'up' or 'down'")
+        raise InvalidField("thumbs", "must be 'up' or 'down'")
     from evals.rescoring import rescore_human
 
     entry = Feedback.objects.create(project=run.project, run=run, thumbs=thumbs or "", score=score,
@@ -94,28 +94,28 @@ def create_policy(*, project, target: dict, environment: str, dataset: str, thre
     """A promotion policy; thresholds must parse (metric names are checked at promotion time,
     against the metrics the eval computed)."""
     if environment not in ENVIRONMENTS:
-        raise FieldError("environment", f"must be one of {', '.join(ENVIRONMENTS)}")
+        raise InvalidField("environment", f"must be one of {', '.join(ENVIRONMENTS)}")
     kind, ref = _target_ref(target)
     definition = _find_target(project, kind, ref)
     ds = definition_selectors.find_definition(DATASETS, project, dataset)
     if ds is None:
-        raise FieldError("dataset", f"unknown dataset {dataset!r}")
+        raise InvalidField("dataset", f"unknown dataset {dataset!r}")
     if not thresholds:
-        raise FieldError("thresholds", "a policy needs at least one threshold")
+        raise InvalidField("thresholds", "a policy needs at least one threshold")
     if not isinstance(thresholds, list) or not all(isinstance(t, str) for t in thresholds):
-        raise FieldError("thresholds", "must be a list of threshold expressions")
+        raise InvalidField("thresholds", "must be a list of threshold expressions")
     for index, text in enumerate(thresholds):
         try:
             parse_threshold(text)
         except EvalError as exc:
-            raise FieldError(f"thresholds[{index}]", exc.message) from None
+            raise InvalidField(f"thresholds[{index}]", exc.message) from None
     if any(t.strip().startswith(("delta", "no_regression")) for t in thresholds):
-        raise FieldError("thresholds", "a policy's thresholds are absolute (no baseline at promotion time)")
+        raise InvalidField("thresholds", "a policy's thresholds are absolute (no baseline at promotion time)")
     existing = PromotionPolicy.objects.filter(project=project, environment=environment,
                                               **{kind: definition}).first()
     if existing is not None:
-        raise Conflict(f"{kind} {definition.name!r} already has a policy for {environment} ({existing.id})",
-                       field="environment")
+        raise StateConflict(f"{kind} {definition.name!r} already has a policy for {environment} ({existing.id})",
+                            field="environment")
     return PromotionPolicy.objects.create(project=project, kind=kind, environment=environment, dataset=ds,
                                           thresholds=list(thresholds), latest_dataset_version=latest_dataset_version,
                                           max_age_days=max_age_days, created_by=created_by, **{kind: definition})
@@ -123,13 +123,13 @@ def create_policy(*, project, target: dict, environment: str, dataset: str, thre
 
 def _target_ref(target) -> tuple[str, str]:
     if not isinstance(target, dict):
-        raise FieldError("target", "must be an object {agent|workflow, version?|environment?}")
+        raise InvalidField("target", "must be an object {agent|workflow, version?|environment?}")
     kinds = [k for k in ("agent", "workflow") if target.get(k)]
     if len(kinds) != 1:
-        raise FieldError("target", "give exactly one of 'agent' or 'workflow'")
+        raise InvalidField("target", "give exactly one of 'agent' or 'workflow'")
     ref = target[kinds[0]]
     if not isinstance(ref, str):
-        raise FieldError(f"target.{kinds[0]}", "must be a name or id")
+        raise InvalidField(f"target.{kinds[0]}", "must be a name or id")
     return kinds[0], ref
 
 
@@ -139,7 +139,7 @@ def _find_target(project, kind: str, ref: str):
 
     definition = definition_selectors.find_definition(AGENTS if kind == "agent" else WORKFLOWS, project, ref)
     if definition is None:
-        raise FieldError(f"target.{kind}", f"unknown {kind} {ref!r}")
+        raise InvalidField(f"target.{kind}", f"unknown {kind} {ref!r}")
     return definition
 
 
@@ -147,4 +147,4 @@ def check_thresholds(texts, metric_names, *, has_baseline: bool) -> list:
     try:
         return parse_thresholds(texts, metric_names, has_baseline=has_baseline)
     except EvalError as exc:
-        raise FieldError(str(exc.details.get("field") or "thresholds"), exc.message) from None
+        raise InvalidField(str(exc.details.get("field") or "thresholds"), exc.message) from None

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from agent_platform.api.errors import FieldError, NotFound
 from agent_platform.definitions.kinds import DefinitionKind
 from agent_platform.definitions.models import ENVIRONMENTS
+from agent_platform.service_errors import InvalidField, ObjectNotFound
 
 
 def definitions_for_project(kind: DefinitionKind, project) -> QuerySet:
@@ -22,7 +22,7 @@ def find_definition(kind: DefinitionKind, project, ref: str, *, queryset: QueryS
 def get_definition(kind: DefinitionKind, project, ref: str, *, queryset: QuerySet | None = None):
     found = find_definition(kind, project, ref, queryset=queryset)
     if found is None:
-        raise NotFound(f"{kind.label} {ref!r} not found.")
+        raise ObjectNotFound(f"{kind.label} {ref!r} not found.")
     return found
 
 
@@ -30,7 +30,7 @@ def get_definition_for_run(kind: DefinitionKind, project, ref: str):
     """As get_definition, but an unknown one is a bad field of the run request (4xx naming it)."""
     found = find_definition(kind, project, ref)
     if found is None:
-        raise FieldError(kind.name, f"unknown {kind.name} {ref!r}")
+        raise InvalidField(kind.name, f"unknown {kind.name} {ref!r}")
     return found
 
 
@@ -41,7 +41,7 @@ def versions_of(kind: DefinitionKind, definition) -> QuerySet:
 def get_version(kind: DefinitionKind, definition, number: int):
     version = versions_of(kind, definition).filter(number=number).first()
     if version is None:
-        raise NotFound(f"{kind.label} {definition.name!r} has no version {number}.")
+        raise ObjectNotFound(f"{kind.label} {definition.name!r} has no version {number}.")
     return version
 
 
@@ -73,19 +73,19 @@ def resolve_pinned_version(kind: DefinitionKind, definition, *, version: int | N
     if version is not None:
         found = versions_of(kind, definition).filter(number=version).first()
         if found is None:
-            raise FieldError(field, f"{kind.name} {name!r} has no version {version}")
+            raise InvalidField(field, f"{kind.name} {name!r} has no version {version}")
         return found, environment
     if environment is not None:
         env = kind.environment_model.objects.select_related("version").filter(
             **{kind.parent_field: definition}, name=environment).first()
         if env is None:
-            raise FieldError("environment", f"unknown environment {environment!r}")
+            raise InvalidField("environment", f"unknown environment {environment!r}")
         if env.version is None:
-            raise FieldError("environment", f"environment {environment!r} of {kind.name} {name!r} has no version")
+            raise InvalidField("environment", f"environment {environment!r} of {kind.name} {name!r} has no version")
         return env.version, environment
     latest = latest_version(kind, definition)
     if latest is None:
-        raise FieldError(kind.name, f"{kind.name} {name!r} has no versions yet")
+        raise InvalidField(kind.name, f"{kind.name} {name!r} has no versions yet")
     return latest, None
 
 

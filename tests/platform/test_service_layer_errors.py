@@ -13,15 +13,7 @@ from tests.platform.test_import_cycles import PACKAGES, ROOT, _runtime_imports
 
 HTTP_MODULES = ("agent_platform.api", "rest_framework")
 
-# The remaining cases, owned by the evals work: they still raise the HTTP types, and
-# agent_platform/definitions/selectors.py waits for evals/eval_requests.py (which catches `ApiError`
-# from `resolve_pinned_version`) to catch the domain type too. Remove an entry once its module is
-# converted.
-ALLOWED = {
-    "evals/services.py",
-    "evals/selectors.py",
-    "agent_platform/definitions/selectors.py",
-}
+ALLOWED: set[str] = set()  # every service-layer module raises domain errors
 
 
 def service_layer_modules(root: Path = ROOT) -> list[Path]:
