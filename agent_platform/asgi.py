@@ -9,12 +9,14 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up)
 
 from agent_platform.api.input_boundary import answer_oversized_header_lines, refusing_bad_characters  # noqa: E402
+from agent_platform.daphne_requests import skip_form_parsing  # noqa: E402
 from agent_platform.routing import websocket_urlpatterns  # noqa: E402
 from runs.api import sse  # noqa: E402
 from surfaces.mcp_server import app as mcp_server  # noqa: E402
 from surfaces.openai_compat import app as openai_compat  # noqa: E402
 
 answer_oversized_header_lines()  # 431 for a header line over Twisted's 16 KiB (not a silent close)
+skip_form_parsing()  # Twisted's unused parse of multipart bodies copied a whole upload in memory
 
 
 @refusing_bad_characters  # the input boundary for the apps before Django (Django has its middleware)

@@ -18,14 +18,10 @@ from rag.models import DocumentContent
 from tests.e2e.servers import start_server
 from tests.rag.factories import TEST_EMBEDDER, Hashing384, make_kb
 
-# NOT MET YET (measured 2026-12-02): idle 177 MiB, peak 667-701 MiB after one 50 MB upload (3.8x).
-# Probes against a bare Daphne: 50 MB as application/octet-stream (answered 401) costs +54 MiB (Daphne
-# queues the whole body before the app reads it); the same 50 MB with a multipart content type costs
-# ~+500-600 MiB even on an endpoint that refuses it (415, or 400 for a malformed form), so the cost is
-# in multipart handling below the view, not in the artifacts code (which streams in 1 MiB / 64 KiB
-# chunks). Strict: it fails loudly once fixed.
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True),
-              pytest.mark.xfail(reason="a 50 MB upload peaks at ~3.8x the API process's idle memory", strict=True)]
+# Daphne queues the whole body before the app reads it (~+50 MiB for 50 MB); Twisted's own parse of a
+# multipart body into `request.args` (unused by Daphne) cost ~+500 MiB more until it was turned off
+# (agent_platform/daphne_requests.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 SIZE = 50 * 1024 * 1024
 
 
