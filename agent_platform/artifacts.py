@@ -38,7 +38,8 @@ LOCK_CLASS = 0x41524946  # "ARIF"
 
 DOCUMENTS = "documents"
 BLOBS = "blobs"
-NAMESPACES = (DOCUMENTS, BLOBS)
+EXPORTS = "exports"  # eval reports rendered as JUnit XML / Markdown / JSON (evals/exports.py)
+NAMESPACES = (DOCUMENTS, BLOBS, EXPORTS)
 
 
 @dataclass(frozen=True)

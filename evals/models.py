@@ -226,6 +226,20 @@ class GateOverride(models.Model):
         ordering = ["-created_at"]
 
 
+class EvalExport(models.Model):
+    """A finished eval's report as a file (JUnit XML, Markdown, JSON) in the artifacts storage,
+    content-addressed (`exports/<xx>/<sha256>`); the object goes with the last row naming it."""
+
+    eval = models.ForeignKey(EvalRun, on_delete=models.CASCADE, related_name="exports")
+    format = models.CharField(max_length=16)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["eval", "format"], name="eval_export_per_format")]
+
+
 THUMBS = ("up", "down")
 
 

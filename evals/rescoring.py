@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from evals.exports import store_exports
 from evals.models import DONE, SUCCEEDED, EvalResult, EvalRun, Feedback
 from runtime.evals import EvalCase, build_metric
 from runtime.evals import Feedback as CaseFeedback
@@ -32,4 +33,5 @@ def rescore_human(run_id: str) -> list[str]:
             if eval_run.status == SUCCEEDED:
                 report = compute_report(eval_run)
                 EvalRun.objects.filter(pk=eval_id).update(report=report, passed=report["passed"])
+                transaction.on_commit(lambda eval_run=eval_run: store_exports(eval_run))  # the new report's files
     return sorted(updated)

@@ -35,6 +35,7 @@ from django.utils import timezone
 from agent_platform.api.errors import ApiError
 from evals import progress
 from evals.dataset_items import item_content, items_with_tags
+from evals.exports import store_exports
 from evals.metric_services import metric_services
 from evals.models import (
     CANCELLED,
@@ -511,6 +512,7 @@ def execute_eval(eval_id: str, *, worker_name: str = "worker") -> str | None:
         report = compute_report(eval_run)
         if _finish(eval_id, owner, SUCCEEDED, report=report, passed=report["passed"]):
             from webhooks.events import notify_project_event
+            store_exports(eval_run)  # JUnit XML, Markdown and JSON files in the artifacts storage
             notify_project_event(eval_run.project, "eval.completed", {"eval": {"id": eval_id, "status": SUCCEEDED,
                                                                               "passed": report["passed"], "report": report}})
         progress.publish(eval_id)

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from agent_platform import artifacts
+from evals import exports as eval_exports
 from retention.outcome import Outcome
 
 REFERENCED = ("EXISTS (SELECT 1 FROM runs_checkpoint c WHERE jsonb_path_exists(c.delta, '$.*.\"$blob\"') "
@@ -71,6 +72,8 @@ def _referenced(namespace: str, shas: list[str]) -> set[str]:
 
     if namespace == artifacts.BLOBS:
         return set(Blob.objects.filter(sha256__in=shas).values_list("sha256", flat=True))
+    if namespace == artifacts.EXPORTS:
+        return eval_exports.referenced(shas)
     hashes = DocumentContent.objects.filter(content_hash__in=[f"sha256:{sha}" for sha in shas])
     return {value.removeprefix("sha256:") for value in hashes.values_list("content_hash", flat=True)}
 

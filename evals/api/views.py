@@ -5,7 +5,7 @@ import base64
 import binascii
 
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import JSONRenderer
@@ -188,7 +188,7 @@ class EvalReport(ProjectAPIView):
                               (200, "text/markdown"): OpenApiTypes.STR}, operation_id="evals_report",
                    parameters=[OpenApiParameter("format", str, enum=["json", "junit", "markdown"], required=False)])
     def get(self, request, eval_id: str):
-        from evals import reports
+        from evals import exports, reports
 
         eval_run = selectors.get_eval(request.project, eval_id)
         fmt = request.query_params.get("format") or "json"
@@ -196,6 +196,10 @@ class EvalReport(ProjectAPIView):
             return Response(selectors.eval_dict(eval_run))
         if fmt not in ("junit", "markdown"):
             raise FieldError("format", "must be json, junit or markdown")
+        stored = exports.stored_export(eval_run, fmt)  # the file written when the eval finished
+        if stored is not None:
+            chunks, content_type = stored
+            return StreamingHttpResponse(chunks, content_type=content_type)
         body, content_type = reports.render(eval_run, fmt)
         return HttpResponse(body, content_type=content_type)
 

@@ -39,8 +39,9 @@ def test_judge_tokens_and_cost_are_stored_per_result_and_totalled(api, project):
     assert detail["totals"] == {"judge_scored": 2, "judge_input_tokens": 2400, "judge_output_tokens": 600,
                                 "judge_cost_usd": 0.0108}
     markdown = api.get(f"/api/v1/evals/{eval_id}/report", {"format": "markdown"})
-    assert markdown.status_code == 200, markdown.content
-    assert "Judging: 2 verdicts, 2400 input + 600 output tokens, $0.010800." in markdown.content.decode()
+    assert markdown.status_code == 200
+    text = b"".join(markdown.streaming_content).decode()  # the file stored when the eval finished
+    assert "Judging: 2 verdicts, 2400 input + 600 output tokens, $0.010800." in text
 
 
 def test_a_free_judge_costs_nothing_and_pairwise_counts_both_orders(api, project):
