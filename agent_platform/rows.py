@@ -27,3 +27,17 @@ def instances(parts: Sequence[tuple[type, str]], row: Sequence) -> list:
         pk = model._meta.concrete_fields.index(model._meta.pk)
         out.append(None if values[pk] is None else model.from_db(connection.alias, [f.attname for f in fields], values))
     return out
+
+
+def fetch_one(parts: Sequence[tuple[type, str]], sql: str, params: Sequence) -> list | None:
+    """`instances` of the one row `sql` selects (with `columns(parts)`), or None when it finds none."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        row = cursor.fetchone()
+    return None if row is None else instances(parts, row)
+
+
+def attach(instance, **related) -> None:
+    """Cache related objects on `instance` (what `select_related` does): `attach(run, project=p)`."""
+    for name, value in related.items():
+        type(instance)._meta.get_field(name).set_cached_value(instance, value)

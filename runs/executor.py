@@ -45,7 +45,6 @@ def _load_run(run_id: str) -> Run:
     """`Run.objects.select_related("project", "agent_version", "workflow_version").get(pk=run_id)` as
     one raw statement (the ORM's query building and four model constructions were ~2 ms a run)."""
     global _RUN_QUERY
-    from django.db import connection
 
     from accounts.models import Project
     from agent_platform import rows
@@ -59,15 +58,11 @@ def _load_run(run_id: str) -> Run:
                              f'LEFT JOIN "{AgentVersion._meta.db_table}" av ON av."id" = r."agent_version_id" '
                              f'LEFT JOIN "{WorkflowVersion._meta.db_table}" wv ON wv."id" = r."workflow_version_id" '
                              'WHERE r."id" = %s')
-    parts, sql = _RUN_QUERY
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [run_id])
-        row = cursor.fetchone()
-    if row is None:
+    found = rows.fetch_one(*_RUN_QUERY, [run_id])
+    if found is None:
         raise Run.DoesNotExist(f"run {run_id} does not exist")
-    run, project, agent_version, workflow_version = rows.instances(parts, row)
-    for name, value in (("project", project), ("agent_version", agent_version), ("workflow_version", workflow_version)):
-        Run._meta.get_field(name).set_cached_value(run, value)
+    run, project, agent_version, workflow_version = found
+    rows.attach(run, project=project, agent_version=agent_version, workflow_version=workflow_version)
     return run
 
 

@@ -63,14 +63,11 @@ def _agent_and_latest(project, ref: str):
                                'WHERE lv."agent_id" = a."id" ORDER BY lv."number" DESC LIMIT 1) v ON true '
                                'WHERE a."project_id" = %s AND (a."id" = %s OR a."name" = %s) '
                                'ORDER BY a."id" = %s DESC LIMIT 1')
-    parts, sql = _AGENT_QUERY
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [project.pk, ref, ref, ref])
-        row = cursor.fetchone()
-    if row is None:
+    found = rows.fetch_one(*_AGENT_QUERY, [project.pk, ref, ref, ref])
+    if found is None:
         return None
-    definition, pinned = rows.instances(parts, row)
-    type(pinned)._meta.get_field("agent").set_cached_value(pinned, definition)
+    definition, pinned = found
+    rows.attach(pinned, agent=definition)
     return definition, pinned
 
 

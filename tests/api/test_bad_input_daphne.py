@@ -2,15 +2,13 @@
 NUL in a path or query parameter, huge headers, and websocket refusals as close codes."""
 from __future__ import annotations
 
-import socket
-from urllib.parse import urlsplit
-
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as ws_connect
 
 from accounts import services
 from runs.models import Run
+from tests.e2e.servers import raw_exchange
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -22,22 +20,6 @@ def test_nul_in_path_or_query_is_a_400_problem(http, path, field):
     assert response.headers["content-type"].startswith("application/problem+json")
     if field:
         assert field in response.json()["errors"]
-
-
-def raw_exchange(base: str, request: bytes) -> bytes:
-    parts = urlsplit(base)
-    with socket.create_connection((parts.hostname, parts.port), timeout=15) as sock:
-        sock.sendall(request)
-        chunks = []
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except (ConnectionResetError, TimeoutError):
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
 
 
 @pytest.mark.parametrize("shape", ["one-huge-header", "many-headers"])

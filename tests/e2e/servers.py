@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection
@@ -96,3 +97,20 @@ def wait_until(condition, *, timeout_s: float, what: str, interval_s: float = 0.
             return value
         time.sleep(interval_s)
     raise TimeoutError(f"timed out waiting for {what}")
+
+
+def raw_exchange(base: str, request: bytes) -> bytes:
+    """Send raw bytes to a server and read its whole answer (until it closes, resets or goes quiet 15 s)."""
+    parts = urlsplit(base)
+    with socket.create_connection((parts.hostname, parts.port), timeout=15) as sock:
+        sock.sendall(request)
+        chunks = []
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except (ConnectionResetError, TimeoutError):
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)

@@ -5,8 +5,6 @@ in the path or a query parameter is a 400 problem+json (websockets: closed with 
 from __future__ import annotations
 
 import json
-import socket
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -15,24 +13,9 @@ from websockets.sync.client import connect as ws_connect
 
 from accounts import services
 from runs.models import Run
+from tests.e2e.servers import raw_exchange
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def raw_exchange(base: str, request: bytes) -> bytes:
-    parts = urlsplit(base)
-    with socket.create_connection((parts.hostname, parts.port), timeout=15) as sock:
-        sock.sendall(request)
-        chunks = []
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except (ConnectionResetError, TimeoutError):
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
 
 
 HEADER_SHAPES = {
