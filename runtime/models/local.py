@@ -26,6 +26,7 @@ This is an optional extra (`pip install -r requirements-local.txt`); without it,
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import threading
@@ -81,8 +82,22 @@ def load_llama(model_path: str | None = None, *, n_ctx: int = 2048, n_threads: i
     path = model_path or default_model_path(cache_dir)
     with _load_lock:
         if path not in _loaded:
+            if not _loaded:
+                atexit.register(_close_all)
             _loaded[path] = llama_cpp.Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
         return _loaded[path]
+
+
+def _close_all() -> None:
+    """Free the models before interpreter shutdown: `Llama.__del__` at teardown finds llama_cpp's
+    module globals gone and prints a TypeError traceback on every exit."""
+    with _load_lock:
+        for llm in _loaded.values():
+            try:
+                llm.close()
+            except Exception:  # noqa: BLE001 - exiting anyway
+                pass
+        _loaded.clear()
 
 
 @functools.lru_cache(maxsize=64)
