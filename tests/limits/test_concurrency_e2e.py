@@ -10,8 +10,8 @@ import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest

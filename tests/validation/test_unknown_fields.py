@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-
 from drf_spectacular.generators import SchemaGenerator
+
 from runs.models import Run
 
 pytestmark = pytest.mark.django_db
