@@ -527,6 +527,7 @@ export interface Eval {
   tags: string[];
   target: Record<string, unknown>;
   thresholds: Array<Record<string, unknown>>;
+  totals: Record<string, unknown> | null;
 }
 
 /** OpenAPI component `EvalItemOut`. */

@@ -555,6 +555,7 @@ class Eval(APIModel):
     summary: dict[str, Any] | None
     passed: bool | None
     comparison: dict[str, Any] | None = None
+    totals: dict[str, Any] | None  # the judge models' tokens and cost
     error: dict[str, Any] | None
     created_at: str
     started_at: str | None
