@@ -18,11 +18,9 @@ from django.db import transaction
 from agent_platform import artifacts
 from evals import selectors
 from evals.models import EvalExport, EvalRun
-from evals.reports import render
+from evals.reports import CONTENT_TYPES, render
 
 logger = logging.getLogger(__name__)
-CONTENT_TYPES = {"junit": "application/xml", "markdown": "text/markdown; charset=utf-8",
-                 "json": "application/json"}
 
 
 def rendered(eval_run: EvalRun, fmt: str) -> bytes:
@@ -33,20 +31,19 @@ def rendered(eval_run: EvalRun, fmt: str) -> bytes:
 
 
 def store_exports(eval_run: EvalRun) -> dict[str, str]:
-    """Render and store every export of `eval_run`; returns `{format: sha256}`. A storage failure
-    is logged and leaves the eval as it is (its exports are then rendered on request)."""
-    stored: dict[str, artifacts.Stored] = {}
+    """Render and store every export of `eval_run`; returns `{format: sha256}`. Best effort: a
+    storage or database failure (a restart mid-way) is logged and leaves the eval as it is — its
+    exports are then rendered on request, and the collector removes objects no row names."""
     try:
         eval_run.refresh_from_db()
-        for fmt in CONTENT_TYPES:
-            stored[fmt] = artifacts.put_bytes(artifacts.EXPORTS, rendered(eval_run, fmt))
+        stored = {fmt: artifacts.put_bytes(artifacts.EXPORTS, rendered(eval_run, fmt)) for fmt in CONTENT_TYPES}
+        with transaction.atomic():
+            EvalExport.objects.filter(eval=eval_run).delete()
+            EvalExport.objects.bulk_create([EvalExport(eval=eval_run, format=fmt, sha256=s.sha256, size=s.size)
+                                            for fmt, s in stored.items()])
     except Exception as exc:  # noqa: BLE001 - the eval's result stands without its files
         logger.warning("eval %s: exports not stored: %s: %s", eval_run.pk, type(exc).__name__, exc)
         return {}
-    with transaction.atomic():
-        EvalExport.objects.filter(eval=eval_run).delete()
-        EvalExport.objects.bulk_create([EvalExport(eval=eval_run, format=fmt, sha256=s.sha256, size=s.size)
-                                        for fmt, s in stored.items()])
     return {fmt: s.sha256 for fmt, s in stored.items()}
 
 

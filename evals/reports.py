@@ -9,6 +9,8 @@ from runtime.evals import ItemResult, MetricInfo, build_report, parse_thresholds
 from runtime.evals.junit import render_junit
 from runtime.evals.markdown import render_markdown
 
+CONTENT_TYPES = {"junit": "application/xml", "markdown": "text/markdown; charset=utf-8", "json": "application/json"}
+
 
 def metric_infos(eval_run: EvalRun) -> list[MetricInfo]:
     return [MetricInfo.for_spec(spec) for spec in eval_run.metrics]
@@ -58,5 +60,5 @@ def render(eval_run: EvalRun, fmt: str) -> tuple[str, str]:
     metrics, results = metric_infos(eval_run), item_results(eval_run)
     if fmt == "junit":
         name = f"eval.{eval_run.dataset.name}"
-        return render_junit(report, metrics, results, name=name), "application/xml"
-    return render_markdown(report, metrics, results, title=title_of(eval_run)), "text/markdown; charset=utf-8"
+        return render_junit(report, metrics, results, name=name), CONTENT_TYPES["junit"]
+    return render_markdown(report, metrics, results, title=title_of(eval_run)), CONTENT_TYPES["markdown"]

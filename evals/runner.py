@@ -512,9 +512,9 @@ def execute_eval(eval_id: str, *, worker_name: str = "worker") -> str | None:
         report = compute_report(eval_run)
         if _finish(eval_id, owner, SUCCEEDED, report=report, passed=report["passed"]):
             from webhooks.events import notify_project_event
-            store_exports(eval_run)  # JUnit XML, Markdown and JSON files in the artifacts storage
             notify_project_event(eval_run.project, "eval.completed", {"eval": {"id": eval_id, "status": SUCCEEDED,
                                                                               "passed": report["passed"], "report": report}})
+            store_exports(eval_run)  # JUnit XML, Markdown and JSON files in the artifacts storage (best effort)
         progress.publish(eval_id)
         return SUCCEEDED
     except Exception as exc:
