@@ -26,16 +26,14 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 from agent_platform.api.errors import ApiError
 from evals import progress
 from evals.dataset_items import item_content, items_with_tags
 from evals.exports import store_exports
+from evals.lease import Lease, claim, finish, lease_s
 from evals.metric_services import metric_services
 from evals.models import (
     CANCELLED,
@@ -43,7 +41,6 @@ from evals.models import (
     ERRORED,
     FAILED,
     PENDING,
-    QUEUED,
     RUNNING,
     SUCCEEDED,
     EvalResult,
@@ -58,72 +55,10 @@ logger = logging.getLogger(__name__)
 RUN_TERMINAL = ("succeeded", "failed", "cancelled", "timed_out")
 
 
-def lease_s() -> float:
-    return float(getattr(settings, "EVAL_LEASE_S", settings.RUN_LEASE_S))
-
-
 def reuse_key(eval_run: EvalRun, item: dict, repeat: int) -> str:
     canonical = json.dumps({"target": f"{eval_run.kind}:{eval_run.target_version.pk}", "item": item_content(item),
                             "repeat": repeat, "metrics": eval_run.metrics}, sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def claim(eval_id: str, owner: str) -> bool:
-    now = timezone.now()
-    free = Q(lease_owner="") | Q(lease_expires_at__lt=now)
-    return bool(EvalRun.objects.filter(Q(pk=eval_id), free, status__in=(QUEUED, RUNNING), cancel_requested=False)
-                .update(status=RUNNING, lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_s()),
-                        started_at=Coalesce(F("started_at"), Now()), attempts=F("attempts") + 1))
-
-
-class Lease:
-    """Renews the eval's lease in the background; tells the workers to stop when it is lost or
-    the eval is cancelled."""
-
-    def __init__(self, eval_id: str, owner: str) -> None:
-        self.eval_id, self.owner = eval_id, owner
-        self.lost = threading.Event()
-        self.cancelled = threading.Event()
-        self.held: set[str] = set()  # runs created ahead and held for this coordinator (renewed with it)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name=f"eval-lease-{eval_id}", daemon=True)
-
-    @property
-    def should_stop(self) -> bool:
-        return self.lost.is_set() or self.cancelled.is_set()
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _loop(self) -> None:
-        try:
-            while not self._stop.wait(max(0.2, lease_s() / 3)):
-                try:
-                    self.beat()
-                except Exception as exc:  # noqa: BLE001 - a dependency hiccup: the next beat retries
-                    logger.warning("eval %s: lease renewal failed: %s: %s", self.eval_id, type(exc).__name__, exc)
-        finally:
-            connection.close()
-
-    def beat(self) -> None:
-        row = EvalRun.objects.filter(pk=self.eval_id, lease_owner=self.owner).values_list("cancel_requested",
-                                                                                          flat=True).first()
-        if row is None:
-            self.lost.set()
-            return
-        expires = timezone.now() + timedelta(seconds=lease_s())
-        EvalRun.objects.filter(pk=self.eval_id, lease_owner=self.owner).update(lease_expires_at=expires)
-        held = list(self.held)
-        if held:
-            from runs.models import Run
-
-            Run.objects.filter(pk__in=held, lease_owner=f"{self.owner}/hold").update(lease_expires_at=expires)
-        if row:
-            self.cancelled.set()
 
 
 def ensure_rows(eval_run: EvalRun) -> list[dict]:
@@ -469,11 +404,6 @@ def _plain(errors):
     return json.loads(json.dumps(errors, default=str))
 
 
-def _finish(eval_id: str, owner: str, status: str, **fields) -> bool:
-    return bool(EvalRun.objects.filter(pk=eval_id, lease_owner=owner).update(
-        status=status, finished_at=timezone.now(), lease_owner="", lease_expires_at=None, **fields))
-
-
 def update_progress(eval_id: str) -> int:
     done = EvalResult.objects.filter(eval_id=eval_id, status__in=(DONE, ERRORED)).count()
     EvalRun.objects.filter(pk=eval_id).update(completed=done)
@@ -494,7 +424,7 @@ def execute_eval(eval_id: str, *, worker_name: str = "worker") -> str | None:
         try:
             coordinator = Coordinator(eval_run, items, lease, worker_name)
         except PlatformError as exc:
-            _finish(eval_id, owner, FAILED, error=exc.to_dict())
+            finish(eval_id, owner, FAILED, error=exc.to_dict())
             progress.publish(eval_id)
             return FAILED
         if not eval_run.fresh:
@@ -506,11 +436,11 @@ def execute_eval(eval_id: str, *, worker_name: str = "worker") -> str | None:
         if lease.lost.is_set():
             return None
         if lease.cancelled.is_set():
-            _finish(eval_id, owner, CANCELLED, error={"type": "cancelled", "message": "cancelled by request"})
+            finish(eval_id, owner, CANCELLED, error={"type": "cancelled", "message": "cancelled by request"})
             progress.publish(eval_id)
             return CANCELLED
         report = compute_report(eval_run)
-        if _finish(eval_id, owner, SUCCEEDED, report=report, passed=report["passed"]):
+        if finish(eval_id, owner, SUCCEEDED, report=report, passed=report["passed"]):
             from webhooks.events import notify_project_event
             notify_project_event(eval_run.project, "eval.completed", {"eval": {"id": eval_id, "status": SUCCEEDED,
                                                                               "passed": report["passed"], "report": report}})
@@ -524,7 +454,7 @@ def execute_eval(eval_id: str, *, worker_name: str = "worker") -> str | None:
             EvalRun.objects.filter(pk=eval_id, lease_owner=owner).update(lease_owner="", lease_expires_at=None)
             raise
         logger.exception("eval %s failed", eval_id)
-        _finish(eval_id, owner, FAILED, error={"type": "eval_error", "message": f"{type(exc).__name__}: {exc}"})
+        finish(eval_id, owner, FAILED, error={"type": "eval_error", "message": f"{type(exc).__name__}: {exc}"})
         progress.publish(eval_id)
         raise
     finally:
