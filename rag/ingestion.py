@@ -4,12 +4,17 @@
                deletion supersedes it); status `processing`
     source     uploaded/pasted bytes from `DocumentContent`, or the URL fetched through the HTTP
                tool's SSRF-safe client under the project's allow-list
-    prepare    `runtime.rag.ingest.prepare_document` with the knowledge base's chunking policy;
-               unchanged bytes of a URL document (same hash as indexed) end here: a no-op
-    embed      `embed_chunks` in batches; progress on the document row and on Redis
+    prepare    `runtime.rag.ingest.stream_document` with the knowledge base's chunking policy
+               (text and Markdown: hashed in one pass, then decoded and chunked a block at a
+               time while embedding); unchanged bytes (same hash as indexed) end here: a no-op
+    embed      `embed_chunks` in batches, each batch spooled to a temporary file as COPY rows
+               (`rag.chunk_copy.ChunkSpool`); progress on the document row and on Redis
                (`kb-events:<kb_id>`, `{"type": "document.progress", ...}`)
-    swap       one transaction: lock the document, delete its old chunks, COPY the new ones,
-               mark it `ready` - readers see the old chunks or the new ones, never a mix
+    swap       one transaction: lock the document, delete its old chunks, COPY the spooled
+               ones, mark it `ready` - readers see the old chunks or the new ones, never a mix
+
+The job's memory is O(batch), not O(document), for text and Markdown (HTML and PDF are
+extracted whole): the stored bytes are read from the artifacts storage in pieces, twice.
 
 Every expected failure (empty, corrupt, encrypted or unsupported document, refused or failed
 URL, embedding error) marks the document `failed` with `error = {type, message}` and leaves its
@@ -19,34 +24,35 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import io
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO
 
 import redis
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from agent_platform import artifacts
 from agent_platform.redis_client import redis_client
+from rag.chunk_copy import ChunkSpool, copy_chunks  # noqa: F401 (copy_chunks: the bench and tests import it here)
 from rag.embedders import knowledge_base_embedder
 from rag.models import Chunk, Document, DocumentContent
-from rag.search_sql import vector_literal
 from runtime.errors import DocumentError, EmbeddingDimensionMismatch, EmbeddingError, InputInvalid
 from runtime.rag.embeddings import Embedder
-from runtime.rag.ingest import EmbeddedBatch, Fetch, PreparedDocument, embed_chunks, fetch_source, prepare_document
+from runtime.rag.ingest import Fetch, PreparedDocument, embed_chunks, fetch_source, stream_document
 
 logger = logging.getLogger("rag.ingestion")
 EMBED_BATCH = 256
 FORMAT_TYPES = {"text": "text/plain", "markdown": "text/markdown", "html": "text/html", "pdf": "application/pdf"}
-_COPY_SQL = ("COPY rag_chunk (knowledge_base_id, document_id, position, text, token_count, metadata, embedding) "
-             "FROM STDIN")
 
 
 @dataclasses.dataclass
 class Source:
-    content: bytes
+    file: IO[bytes]  # binary, seekable, open while the job runs
     content_type: str | None
     filename: str | None
 
@@ -62,18 +68,20 @@ def ingest_document(document_id: str, revision: int, *, embedder: Embedder | Non
         return None
     kb = document.knowledge_base
     try:
-        source = _load_source(document, fetch)
-        prepared = prepare_document(source.content, content_type=source.content_type, filename=source.filename,
-                                    policy=kb.chunking_policy())
-        if prepared.content_hash == document.content_hash and document.chunk_count:
-            return _finish_unchanged(document, revision)
-        embedder = embedder or knowledge_base_embedder(kb)
-        if embedder.dimensions != kb.dimensions:
-            raise EmbeddingDimensionMismatch(f"{embedder.name} makes {embedder.dimensions}-dimension vectors; "
-                                             f"the knowledge base holds {kb.dimensions}")
-        batches = list(embed_chunks(prepared.chunks, embedder, batch_size=EMBED_BATCH,
-                                    on_progress=functools.partial(_report_progress, document, revision)))
-        return _swap_chunks(document, revision, prepared, batches, source.content_type)
+        with _open_source(document, fetch) as source:
+            prepared = stream_document(source.file, content_type=source.content_type, filename=source.filename,
+                                       policy=kb.chunking_policy())
+            if prepared.content_hash == document.content_hash and document.chunk_count:
+                return _finish_unchanged(document, revision)
+            embedder = embedder or knowledge_base_embedder(kb)
+            if embedder.dimensions != kb.dimensions:
+                raise EmbeddingDimensionMismatch(f"{embedder.name} makes {embedder.dimensions}-dimension vectors; "
+                                                 f"the knowledge base holds {kb.dimensions}")
+            with ChunkSpool(document) as spool:
+                for batch in embed_chunks(prepared.chunks, embedder, batch_size=EMBED_BATCH, consumed=prepared.consumed,
+                                          on_progress=functools.partial(_report_progress, document, revision)):
+                    spool.add(batch)
+                return _swap_chunks(document, revision, prepared, spool, source.content_type)
     except (DocumentError, EmbeddingError, InputInvalid) as exc:
         _fail(document, revision, {"type": exc.code, "message": exc.message})
         return Document.FAILED
@@ -92,15 +100,18 @@ def _claim(document_id: str, revision: int) -> Document | None:
     return Document.objects.select_related("knowledge_base__project").get(pk=document_id)
 
 
-def _load_source(document: Document, fetch: Fetch | None) -> Source:
+@contextmanager
+def _open_source(document: Document, fetch: Fetch | None) -> Iterator[Source]:
+    """The document's bytes as an open file: the stored artifact (read in pieces), or the fetched body."""
     if document.source == "url":
         fetched = fetch_source(document.url, fetch or _project_fetch(document.knowledge_base.project))
-        return Source(fetched.content, fetched.content_type, fetched.filename)
+        yield Source(io.BytesIO(fetched.content), fetched.content_type, fetched.filename)
+        return
     stored = DocumentContent.objects.filter(document=document).first()
     if stored is None:
         raise DocumentError("the document's content is missing; upload it again")
-    return Source(artifacts.read_bytes(stored.artifact_key), document.content_type or None,
-                  stored.filename or document.name)
+    with artifacts.open_artifact(stored.artifact_key) as handle:
+        yield Source(handle, document.content_type or None, stored.filename or document.name)
 
 
 def _project_fetch(project) -> Fetch:
@@ -137,42 +148,23 @@ def _finish_unchanged(document: Document, revision: int) -> str | None:
     return Document.READY if updated else None
 
 
-def _swap_chunks(document: Document, revision: int, prepared: PreparedDocument, batches: Sequence[EmbeddedBatch],
+def _swap_chunks(document: Document, revision: int, prepared: PreparedDocument, spool: ChunkSpool,
                  content_type: str | None) -> str | None:
     with transaction.atomic():
         locked = Document.objects.select_for_update().filter(pk=document.pk, revision=revision).first()
         if locked is None:
             return None  # superseded or deleted while embedding
         Chunk.objects.filter(document=locked).delete()
-        count = copy_chunks(locked, batches)
+        count = spool.copy_into_table()
         locked.status, locked.error, locked.progress = Document.READY, None, 1.0
         locked.content_hash, locked.chunk_count = prepared.content_hash, count
-        locked.content_type = content_type or locked.content_type or FORMAT_TYPES[prepared.document.format]
+        locked.content_type = content_type or locked.content_type or FORMAT_TYPES[prepared.format]
         locked.updated_at = timezone.now()
         locked.save(update_fields=["status", "error", "progress", "content_hash", "chunk_count", "content_type",
                                    "updated_at"])
     publish_event(document.knowledge_base_id, {"type": "document.ready", "document_id": document.pk,
                                                "status": Document.READY, "chunk_count": count})
     return Document.READY
-
-
-def copy_chunks(document: Document, batches: Sequence[EmbeddedBatch],
-                vector_text: Callable[[Sequence[float]], str] = vector_literal) -> int:
-    """Bulk-insert embedded chunks with COPY (inside the caller's transaction); returns the count.
-
-    Chunk metadata is the document's metadata overlaid with the chunk's own (`position`,
-    `heading_path`, `page`, `start_char`, `end_char`)."""
-    count = 0
-    base = document.metadata or {}
-    with connection.cursor() as cur, cur.cursor.copy(_COPY_SQL) as copy:
-        for batch in batches:
-            for chunk, vector in zip(batch.chunks, batch.vectors):
-                metadata = {**base, **chunk.metadata, "position": chunk.position}
-                copy.write_row((document.knowledge_base_id, document.pk, chunk.position,
-                                chunk.text.replace("\x00", ""), chunk.token_count,
-                                json.dumps(metadata, ensure_ascii=False), vector_text(vector)))
-                count += 1
-    return count
 
 
 def _fail(document: Document, revision: int, error: dict) -> None:

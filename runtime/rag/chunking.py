@@ -16,6 +16,8 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -25,7 +27,7 @@ from runtime.rag.tokens import (
     DEFAULT_COUNTER,
     ApproxTokenCounter,
     TokenCounter,
-    piece_costs,
+    iter_piece_costs,
 )
 
 DEFAULT_SEPARATORS: tuple[str, ...] = (r"\n[ \t]*\n\s*", r"\n", r"(?<=[.!?;:])\s+", r"\s+")
@@ -93,47 +95,85 @@ def chunk(doc: ExtractedDocument, policy: ChunkingPolicy | None = None,
     """Cut `doc` into chunks following `policy` (see the module docstring)."""
     policy = policy or ChunkingPolicy()
     splitter = _Splitter(doc.text, policy, counter or DEFAULT_COUNTER)
-    chunks: list[Chunk] = []
-    for segment in _segments(doc, policy.strategy == "markdown"):
+    headings = _Headings() if policy.strategy == "markdown" else None
+    return list(_chunks_of(doc.text, 0, _segments(doc, headings), splitter, 0))
+
+
+def chunk_blocks(blocks: Iterable[str], policy: ChunkingPolicy | None = None,
+                 counter: TokenCounter | None = None) -> Iterator[Chunk]:
+    """Chunks of a text given as consecutive blocks (`stream_blocks`), one block in memory at a time.
+
+    Each block is chunked as `chunk` would chunk it, with offsets and positions continuing from
+    the previous block and the Markdown heading path carried over; a chunk never spans two
+    blocks (blocks end at paragraph or line breaks, so that costs one early chunk end per block
+    and no overlap across it)."""
+    policy = policy or ChunkingPolicy()
+    counter = counter or DEFAULT_COUNTER
+    headings = _Headings() if policy.strategy == "markdown" else None
+    base = position = 0
+    for text in blocks:
+        splitter = _Splitter(text, policy, counter)
+        segments = _segments(ExtractedDocument(text=text, format="text"), headings)
+        for piece in _chunks_of(text, base, segments, splitter, position):
+            position += 1
+            yield piece
+        base += len(text)
+
+
+def _chunks_of(text: str, base: int, segments: list[_Segment], splitter: _Splitter,
+               position: int) -> Iterator[Chunk]:
+    for segment in segments:
         for start, end, tokens in splitter.split(segment.start, segment.end):
             metadata: dict[str, Any] = {"heading_path": list(segment.heading_path),
-                                        "start_char": start, "end_char": end}
+                                        "start_char": base + start, "end_char": base + end}
             if segment.page is not None:
                 metadata["page"] = segment.page
-            chunks.append(Chunk(doc.text[start:end], len(chunks), tokens, metadata))
-    return chunks
+            yield Chunk(text[start:end], position, tokens, metadata)
+            position += 1
 
 
-def _segments(doc: ExtractedDocument, by_heading: bool) -> list[_Segment]:
+def _segments(doc: ExtractedDocument, headings: _Headings | None) -> list[_Segment]:
+    """Spans of `doc.text` to chunk apart: its sections, cut at Markdown headings when `headings`
+    tracks them (its path before this text is the path of the text's first span)."""
     sections = [(s.start, s.end, s.page) for s in doc.sections] or [(0, len(doc.text), None)]
-    headings = _heading_starts(doc.text) if by_heading else []
-    offsets = [pos for pos, _ in headings]
+    opening = headings.path if headings is not None else ()
+    found = headings.scan(doc.text) if headings is not None else []
+    offsets = [pos for pos, _ in found]
     out: list[_Segment] = []
     for sec_start, sec_end, page in sections:
         cuts = [sec_start] + [pos for pos in offsets if sec_start < pos < sec_end] + [sec_end]
         for start, end in itertools.pairwise(cuts):
             index = bisect.bisect_right(offsets, start) - 1  # the last heading at or before `start`
-            out.append(_Segment(start, end, headings[index][1] if index >= 0 else (), page))
+            out.append(_Segment(start, end, found[index][1] if index >= 0 else opening, page))
     return out
 
 
-def _heading_starts(text: str) -> list[tuple[int, tuple[str, ...]]]:
-    """Offsets of Markdown heading lines with the heading path each one opens."""
-    out: list[tuple[int, tuple[str, ...]]] = []
-    stack: list[tuple[int, str]] = []
-    fence: str | None = None
-    for match in _MD_LINE.finditer(text):
-        if match.group("fence"):
-            marker = match.group("fence")
-            fence = None if fence == marker else (fence or marker)
-            continue
-        if fence is None:
-            level = len(match.group("hashes"))
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            stack.append((level, match.group("title").strip()))
-            out.append((match.start(), tuple(title for _, title in stack)))
-    return out
+class _Headings:
+    """Markdown heading lines, tracked across consecutive texts (the open fence and heading stack carry over)."""
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[int, str]] = []
+        self.fence: str | None = None
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return tuple(title for _, title in self.stack)
+
+    def scan(self, text: str) -> list[tuple[int, tuple[str, ...]]]:
+        """Offsets of the heading lines in `text` with the heading path each one opens."""
+        out: list[tuple[int, tuple[str, ...]]] = []
+        for match in _MD_LINE.finditer(text):
+            if match.group("fence"):
+                marker = match.group("fence")
+                self.fence = None if self.fence == marker else (self.fence or marker)
+                continue
+            if self.fence is None:
+                level = len(match.group("hashes"))
+                while self.stack and self.stack[-1][0] >= level:
+                    self.stack.pop()
+                self.stack.append((level, match.group("title").strip()))
+                out.append((match.start(), self.path))
+        return out
 
 
 class _Splitter:
@@ -262,12 +302,14 @@ class _SpanMeasure:
     def __init__(self, text: str, counter: TokenCounter) -> None:
         self.text = text
         self.counter = counter
-        self.starts: list[int] = []
-        self.cumulative: list[float] = [0.0]
+        self.starts = array("q")  # compact: 16 bytes a piece, not a list of tuples (~150)
+        self.cumulative = array("d", [0.0])
         if isinstance(counter, ApproxTokenCounter):
-            for start, _, cost in piece_costs(text):
+            total = 0.0
+            for start, _, cost in iter_piece_costs(text):
                 self.starts.append(start)
-                self.cumulative.append(self.cumulative[-1] + cost)
+                total += cost
+                self.cumulative.append(total)
 
     def __call__(self, start: int, end: int) -> float:
         if not self.starts:

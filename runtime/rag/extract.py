@@ -11,13 +11,13 @@ The format is taken from the content type, then the file extension, then the con
 """
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
 from runtime.errors import DocumentCorrupt, DocumentEmpty, DocumentUnsupportedType
+from runtime.rag.text_stream import EncodingSniffer, decode_pieces
 
 FORMATS = ("text", "markdown", "html", "pdf")
 
@@ -37,7 +37,6 @@ _BINARY_EXTENSIONS = {".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt",
                       ".mp3", ".mp4", ".wav", ".mov", ".exe", ".dll", ".so", ".bin"}
 _HTML_PROLOGUE = re.compile(rb"^\s*(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])", re.IGNORECASE)
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -72,9 +71,9 @@ def extract(content: bytes, *, content_type: str | None = None, filename: str | 
     elif fmt == "html":
         from runtime.rag.html_text import extract_html
 
-        doc = extract_html(decode_text(content, charset=_charset(content_type)))
+        doc = extract_html(decode_text(content, charset=charset_of(content_type)))
     else:
-        doc = _extract_plain(decode_text(content, charset=_charset(content_type)), fmt)
+        doc = _extract_plain(decode_text(content, charset=charset_of(content_type)), fmt)
     if not doc.text.strip():
         raise DocumentEmpty(f"no text found in the {fmt} document")
     return doc
@@ -109,26 +108,11 @@ def decode_text(content: bytes, *, charset: str | None = None) -> str:
     """Decode text bytes: BOM, then the declared charset, then UTF-8, then Windows-1252.
 
     Newlines are normalised to `\\n`. Binary data (NUL or many control characters) raises
-    `DocumentCorrupt`.
+    `DocumentCorrupt`. (`text_stream` does the same piece by piece, for large files.)
     """
-    text = _decode(content, charset)
-    if "\x00" in text or len(_CONTROL_CHARS.findall(text[:65536])) > max(8, len(text[:65536]) // 100):
-        raise DocumentCorrupt("the file contains binary data, not text")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _decode(content: bytes, charset: str | None) -> str:
-    if content.startswith(codecs.BOM_UTF8):
-        return content[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return content.decode("utf-16", errors="replace")
-    for encoding in (charset, "utf-8"):
-        if encoding:
-            try:
-                return content.decode(encoding)
-            except (UnicodeDecodeError, LookupError):
-                continue
-    return content.decode("cp1252", errors="replace")
+    sniffer = EncodingSniffer(charset)
+    sniffer.feed(content)
+    return "".join(decode_pieces([content], sniffer.result()))
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -141,7 +125,8 @@ def _looks_like_text(head: bytes) -> bool:
     return True
 
 
-def _charset(content_type: str | None) -> str | None:
+def charset_of(content_type: str | None) -> str | None:
+    """The `charset=` parameter of a content type, if any."""
     match = re.search(r"charset=\"?([\w.:-]+)", content_type or "", re.IGNORECASE)
     return match.group(1) if match else None
 
@@ -150,10 +135,15 @@ def _extract_plain(text: str, fmt: str) -> ExtractedDocument:
     metadata: dict[str, Any] = {}
     title = None
     if fmt == "markdown":
-        front = _FRONT_MATTER.match(text)
-        if front:  # YAML front matter is metadata, not content
-            metadata["front_matter"] = front.group(1)
-            text = text[front.end():]
+        text, front = strip_front_matter(text)
+        if front is not None:
+            metadata["front_matter"] = front
         heading = re.search(r"^#\s+(.+?)\s*#*\s*$", text, re.MULTILINE)
         title = heading.group(1) if heading else None
     return ExtractedDocument(text=text, format=fmt, title=title, metadata=metadata)
+
+
+def strip_front_matter(text: str) -> tuple[str, str | None]:
+    """Markdown text without its YAML front matter (metadata, not content), and the front matter."""
+    front = _FRONT_MATTER.match(text)
+    return (text[front.end():], front.group(1)) if front else (text, None)

@@ -4,12 +4,18 @@
 A job, in outline (the Django side owns the transaction and the rows):
 
     source = fetch_source(url, fetch=partial(fetch_url, policy=http_policy))   # URL documents only
-    prepared = prepare_document(source.content, content_type=source.content_type,
-                                filename=source.filename, policy=kb_policy)
+    prepared = stream_document(open_file, content_type=source.content_type,
+                               filename=source.filename, policy=kb_policy)
     if prepared.content_hash == document.content_hash: return               # unchanged: no-op
-    for batch in embed_chunks(prepared.chunks, embedder, on_progress=report):
-        bulk_insert(batch.chunks, batch.vectors)                             # into a staging set
+    for batch in embed_chunks(prepared.chunks, embedder, on_progress=report,
+                              consumed=prepared.consumed):
+        spool(batch.chunks, batch.vectors)                                   # into a staging set
     swap the document's chunks atomically
+
+`stream_document` keeps memory O(batch) for text and Markdown: the bytes are hashed in one pass
+and decoded and chunked in a second, one block of about 1 MiB at a time (`text_stream`,
+`chunking.chunk_blocks`), and its chunks are a one-shot iterator. HTML and PDF are read whole
+(`prepare_document`: the HTML parser and pypdf need the whole document).
 
 Every failure is a `DocumentError` (or `EmbeddingError`) whose `code` and message go to the
 document's `error` field; the knowledge base itself is untouched.
@@ -17,22 +23,26 @@ document's `error` field; the knowledge base itself is untouched.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sized
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import IO
 from urllib.parse import unquote, urlsplit
 
 from runtime.errors import (
     Cancelled,
+    DocumentEmpty,
     DocumentFetchFailed,
     DocumentUrlRefused,
     EmbeddingProviderError,
     ToolError,
     ToolRefused,
 )
-from runtime.rag.chunking import Chunk, ChunkingPolicy, chunk
+from runtime.rag.chunking import Chunk, ChunkingPolicy, chunk, chunk_blocks
 from runtime.rag.embeddings import Embedder, check_dimensions
-from runtime.rag.extract import ExtractedDocument, extract
+from runtime.rag.extract import ExtractedDocument, charset_of, detect_format, extract, strip_front_matter
+from runtime.rag.text_stream import Scan, decode_pieces, read_pieces, scan, text_blocks
 from runtime.rag.tokens import TokenCounter
 from runtime.store import CancelToken
 
@@ -40,6 +50,8 @@ Fetch = Callable[[str], tuple[str | None, bytes]]  # url -> (content type, body)
 # `ToolRefused` reasons that are not about the address being forbidden.
 _FETCH_FAILURE_REASONS = {"http_status", "too_large", "dns", "too_many_redirects"}
 ProgressCallback = Callable[[int, int], None]  # (chunks embedded so far, total)
+STREAMED_FORMATS = ("text", "markdown")
+HEAD_BYTES = 8192  # what type detection looks at
 
 
 @dataclass
@@ -53,8 +65,10 @@ class FetchedSource:
 @dataclass
 class PreparedDocument:
     content_hash: str
-    document: ExtractedDocument
-    chunks: list[Chunk]
+    format: str  # one of extract.FORMATS
+    chunks: Iterable[Chunk]  # a list (`prepare_document`), or a one-shot stream (`stream_document`)
+    document: ExtractedDocument | None = None  # the whole extracted text, when it was held
+    consumed: Callable[[], float] = field(default=lambda: 1.0)  # fraction of the bytes chunked so far
 
 
 @dataclass
@@ -62,7 +76,7 @@ class EmbeddedBatch:
     chunks: list[Chunk]
     vectors: list[list[float]]
     done: int  # chunks embedded so far, this batch included
-    total: int
+    total: int  # exact for a list of chunks and at a stream's last batch, else an estimate
 
 
 def content_hash(content: bytes) -> str:
@@ -95,28 +109,101 @@ def prepare_document(content: bytes, *, content_type: str | None = None, filenam
                      policy: ChunkingPolicy | None = None, counter: TokenCounter | None = None) -> PreparedDocument:
     """Hash, extract and chunk a document; raises a `DocumentError` for empty/corrupt/unsupported input."""
     document = extract(content, content_type=content_type, filename=filename)
-    return PreparedDocument(content_hash(content), document, chunk(document, policy, counter))
+    return PreparedDocument(content_hash(content), document.format, chunk(document, policy, counter), document)
 
 
-def embed_chunks(chunks: Sequence[Chunk], embedder: Embedder, *, batch_size: int = 256,
-                 on_progress: ProgressCallback | None = None,
-                 cancel: CancelToken | None = None) -> Iterator[EmbeddedBatch]:
+def stream_document(handle: IO[bytes], *, content_type: str | None = None, filename: str | None = None,
+                    policy: ChunkingPolicy | None = None, counter: TokenCounter | None = None) -> PreparedDocument:
+    """`prepare_document` for an open, seekable binary file that stays open while `chunks` is consumed.
+
+    Text and Markdown are hashed here (one pass) and decoded and chunked while `chunks` is iterated
+    (a second pass), so decoding errors and `DocumentEmpty` are raised by the iteration; HTML and
+    PDF are read whole and prepared by `prepare_document`."""
+    handle.seek(0)
+    head = handle.read(HEAD_BYTES)
+    if not head:
+        raise DocumentEmpty("the file is empty")
+    fmt = detect_format(head, content_type=content_type, filename=filename)
+    handle.seek(0)
+    if fmt not in STREAMED_FORMATS:
+        return prepare_document(handle.read(), content_type=content_type, filename=filename, policy=policy,
+                                counter=counter)
+    scanned = scan(read_pieces(handle), charset_of(content_type))
+    reader = _Reader(handle, scanned)
+    return PreparedDocument("sha256:" + scanned.sha256, fmt, _streamed_chunks(reader, fmt, policy, counter),
+                            consumed=reader.fraction)
+
+
+class _Reader:
+    """The second pass over the file, counting the bytes read."""
+
+    def __init__(self, handle: IO[bytes], scanned: Scan) -> None:
+        self.handle, self.scanned, self.read = handle, scanned, 0
+
+    def pieces(self) -> Iterator[bytes]:
+        self.handle.seek(0)
+        for piece in read_pieces(self.handle):
+            self.read += len(piece)
+            yield piece
+
+    def fraction(self) -> float:
+        return min(1.0, self.read / self.scanned.size) if self.scanned.size else 1.0
+
+
+def _streamed_chunks(reader: _Reader, fmt: str, policy: ChunkingPolicy | None,
+                     counter: TokenCounter | None) -> Iterator[Chunk]:
+    blocks = text_blocks(decode_pieces(reader.pieces(), reader.scanned.encoding))
+    if fmt == "markdown":
+        blocks = _without_front_matter(blocks)
+    empty = True
+    for piece in chunk_blocks(blocks, policy, counter):
+        empty = False
+        yield piece
+    if empty:
+        raise DocumentEmpty(f"no text found in the {fmt} document")
+
+
+def _without_front_matter(blocks: Iterator[str]) -> Iterator[str]:
+    first = next(blocks, None)
+    if first is not None:
+        yield strip_front_matter(first)[0]
+    yield from blocks
+
+
+def embed_chunks(chunks: Iterable[Chunk], embedder: Embedder, *, batch_size: int = 256,
+                 on_progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+                 consumed: Callable[[], float] | None = None) -> Iterator[EmbeddedBatch]:
     """Embed chunk texts in batches, yielding each batch for a bulk insert.
 
     `batch_size` is the insert/progress granularity; the embedder batches internally (the local
     model encodes 64 at a time), so a few hundred per call keeps throughput at the raw model's.
     Checks every vector's dimensions; raises `Cancelled` between batches when `cancel` is set.
+    `chunks` may be a one-shot stream (`stream_document`): then `total` is an estimate from
+    `consumed` (the fraction of the source chunked so far) until the last batch, where it is exact.
     """
-    total = len(chunks)
-    for start in range(0, total, batch_size):
+    known = len(chunks) if isinstance(chunks, Sized) else None
+    stream = iter(chunks)
+    done = 0
+    batch = list(itertools.islice(stream, batch_size))
+    while batch:
         if cancel is not None and cancel.is_cancelled():
-            raise Cancelled("ingestion cancelled", done=start, total=total)
-        batch = list(chunks[start:start + batch_size])
+            raise Cancelled("ingestion cancelled", done=done, total=_total(known, done, consumed))
         vectors = embedder.embed_documents([c.text for c in batch])
         if len(vectors) != len(batch):
             raise EmbeddingProviderError(f"{embedder.name} returned {len(vectors)} vectors for {len(batch)} texts")
         check_dimensions(vectors, embedder.dimensions, source=embedder.name)
-        done = start + len(batch)
+        following = list(itertools.islice(stream, batch_size))  # read ahead: is this batch the last?
+        done += len(batch)
+        total = _total(known, done, consumed) if following else done
         if on_progress is not None:
             on_progress(done, total)
         yield EmbeddedBatch(batch, vectors, done, total)
+        batch = following
+
+
+def _total(known: int | None, done: int, consumed: Callable[[], float] | None) -> int:
+    """The chunk count, or (a stream with more to come) an estimate above `done`."""
+    if known is not None:
+        return known
+    fraction = consumed() if consumed is not None else 0.0
+    return max(done + 1, round(done / fraction)) if fraction > 0 else done + 1

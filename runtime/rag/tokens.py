@@ -14,9 +14,10 @@ example `CallableTokenCounter(lambda s: len(encoding.encode(s)))` with tiktoken)
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 # cl100k-style pre-tokenizer: one alternative per piece class, named so pricing is a dict lookup.
@@ -37,6 +38,7 @@ class TokenCounter(Protocol):
     def count(self, text: str) -> int: ...
 
 
+@functools.lru_cache(maxsize=65536)  # natural text repeats its words: a lookup, not a recount
 def _word_cost(piece: str) -> float:
     prefixed = not piece[0].isalpha()
     letters = piece[1:] if prefixed else piece.lstrip()
@@ -50,24 +52,30 @@ def _word_cost(piece: str) -> float:
     return base
 
 
+@functools.lru_cache(maxsize=4096)
 def _symbols_cost(piece: str) -> float:
     n = len(piece.strip())
     return _SYMBOL_COST[n] if n < len(_SYMBOL_COST) else n * 0.55
 
 
-def piece_costs(text: str) -> list[tuple[int, int, float]]:
-    """Split `text` into pre-tokenizer pieces: `(start, end, estimated_tokens)`, covering all of it."""
-    out: list[tuple[int, int, float]] = []
+def _cost(match: re.Match[str]) -> float:
+    kind = match.lastgroup
+    if kind == "word":
+        return _word_cost(match.group())
+    if kind == "symbols":
+        return _symbols_cost(match.group())
+    return 1.0  # digits, whitespace runs: one token each
+
+
+def iter_piece_costs(text: str) -> Iterator[tuple[int, int, float]]:
+    """Pre-tokenizer pieces of `text`, `(start, end, estimated_tokens)`, one at a time, covering all of it."""
     for match in _PIECE.finditer(text):
-        kind, piece = match.lastgroup, match.group()
-        if kind == "word":
-            cost = _word_cost(piece)
-        elif kind == "symbols":
-            cost = _symbols_cost(piece)
-        else:  # digits, whitespace runs: one token each
-            cost = 1.0
-        out.append((match.start(), match.end(), cost))
-    return out
+        yield match.start(), match.end(), _cost(match)
+
+
+def piece_costs(text: str) -> list[tuple[int, int, float]]:
+    """`iter_piece_costs` as a list."""
+    return list(iter_piece_costs(text))
 
 
 class ApproxTokenCounter:
@@ -75,7 +83,7 @@ class ApproxTokenCounter:
 
     def estimate(self, text: str) -> float:
         """The unrounded estimate; sums of estimates of adjacent slices equal the whole's."""
-        return sum(cost for _, _, cost in piece_costs(text))
+        return sum(_cost(match) for match in _PIECE.finditer(text))
 
     def count(self, text: str) -> int:
         """Estimated token count, rounded up; 0 only for the empty string."""
