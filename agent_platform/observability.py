@@ -109,8 +109,11 @@ def setup_telemetry(endpoint: str, service_name: str = "agent-platform") -> bool
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+    from agent_platform.span_redaction import RedactingSpanExporter
+
     provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces")))
+    exporter = OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces")
+    provider.add_span_processor(BatchSpanProcessor(RedactingSpanExporter(exporter)))
     trace.set_tracer_provider(provider)
     DjangoInstrumentor().instrument(response_hook=redact_request_span)
     return True
@@ -129,3 +132,7 @@ def redact_request_span(span, request, response) -> None:
             if clean != value:
                 span.set_attribute(key, clean)
     span.update_name(redactor.text(span.name))
+    from agent_platform.span_redaction import span_redactors  # imported by setup_telemetry already
+
+    span_redactors.keep(span.get_span_context().span_id, redactor)
+
