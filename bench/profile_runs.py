@@ -8,8 +8,11 @@ In this process (the benchmark's own embedded services, as bench/run_throughput.
   POST /api/v1/runs and GET /api/v1/runs/{id} through Django's test client (all middleware and
   DRF; not Daphne's ASGI hop);
 - `cProfile.Profile(time.process_time)` over `--runs` sequential POSTs, then over as many
-  `runs.tasks.execute_run` calls (what a worker does per job, minus RQ), printed by cumulative
-  CPU (cProfile inflates Python-heavy code ~3x: use it to rank, the per-piece figures for sizes).
+  `runs.tasks.execute_run` calls (what a worker does per job, minus RQ), then over a platform
+  worker (`runs.worker.PlatformWorker`, burst mode, in this process) executing as many runs
+  created with `create_run` (the job with RQ's own handling: the difference to the previous one
+  is RQ's share), printed by cumulative CPU (cProfile inflates Python-heavy code ~3x: use it to
+  rank, the per-piece figures for sizes).
 
 For PostgreSQL's side, count statements with `pg_stat_statements` (docs/benchmarks.md says how).
 """
@@ -40,6 +43,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--top", type=int, default=40, help="functions printed per profile")
+    parser.add_argument("--dump", type=Path, default=None,
+                        help="also write each profile there (pstats files: post.prof, execute.prof, worker.prof)")
     args = parser.parse_args()
     with Stack() as stack:
         project, raw_key = stack.project("bench-profile")
@@ -85,14 +90,30 @@ def main() -> int:
         django_rq.get_queue(QUEUE).empty()  # nothing executes the pieces' runs
 
         ids: list[str] = []
-        for label, body in (("POST /api/v1/runs", lambda: ids.extend(post() for _ in range(args.runs))),
-                            ("execute_run (worker, minus RQ)", lambda: [execute_run(i) for i in list(ids)])):
+
+        def queue_runs() -> None:  # for the burst worker; created before its profile starts
+            django_rq.get_queue(QUEUE).empty()  # the POSTs' jobs (their runs were executed above)
+            for _ in range(args.runs):
+                create_run(project=project, agent="trivial", input={"message": "x"})
+
+        from runs.worker import run_worker
+
+        steps = (("post", "POST /api/v1/runs", None, lambda: ids.extend(post() for _ in range(args.runs))),
+                 ("execute", "execute_run (worker, minus RQ)", None, lambda: [execute_run(i) for i in list(ids)]),
+                 ("worker", "platform worker, burst (RQ + execute_run)", queue_runs,
+                  lambda: run_worker(queues=[QUEUE], name="bench-profile", burst=True)))
+        for name, label, setup, body in steps:
+            if setup is not None:
+                setup()
             profile = cProfile.Profile(time.process_time)
             started = time.process_time()
             profile.enable()
             body()
             profile.disable()
             used = (time.process_time() - started) * 1000 / args.runs
+            if args.dump is not None:
+                args.dump.mkdir(parents=True, exist_ok=True)
+                profile.dump_stats(args.dump / f"{name}.prof")
             out = io.StringIO()
             pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top)
             print(f"\n== {label}: {used:.2f} ms CPU per run under cProfile ({args.runs} runs)")
