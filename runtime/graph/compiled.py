@@ -15,6 +15,7 @@ from runtime.errors import ExpressionInvalid, GraphInvalid
 from runtime.graph.expressions import compile_mapping
 from runtime.graph.nodes import node_class
 from runtime.graph.nodes.base import DEFAULT_PORT, ERROR_PORT, NodeType
+from runtime.graph.nodes.body import nested_errors
 from runtime.tools.base import RetryPolicy
 
 NO_RETRY = RetryPolicy(max_attempts=1)
@@ -64,6 +65,17 @@ def _retry_policy(node_id: str, raw: Any) -> RetryPolicy:
         raise _fail(node_id, "retry", str(exc)) from exc
 
 
+def build_node(cls: type[NodeType], node_id: str, config: dict[str, Any]) -> NodeType:
+    """A node type's instance, with its nested graph compiled when it has one (Loop, Map)."""
+    impl = cls(node_id, config)
+    if cls.has_body:
+        try:
+            impl.body = compile_graph(impl.config.body)
+        except GraphInvalid as exc:
+            raise nested_errors(node_id, exc) from exc
+    return impl
+
+
 def _compile_node(index: int, raw: dict[str, Any]) -> CompiledNode:
     node_id = raw.get("id")
     if not isinstance(node_id, str) or not node_id:
@@ -72,7 +84,7 @@ def _compile_node(index: int, raw: dict[str, Any]) -> CompiledNode:
     if cls is None:
         raise _fail(node_id, "type", f"unknown node type {raw.get('type')!r}")
     try:
-        impl = cls(node_id, raw.get("config") or {})
+        impl = build_node(cls, node_id, raw.get("config") or {})
         inputs = compile_mapping(raw.get("inputs") or {})
     except ExpressionInvalid as exc:
         raise _fail(node_id, str(exc.details.get("field", "inputs")), exc.message) from exc

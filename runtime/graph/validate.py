@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runtime.errors import ExpressionInvalid, GraphInvalid
+from runtime.graph.compiled import build_node
 from runtime.graph.nodes import node_class, node_types
 from runtime.graph.nodes.base import ERROR_PORT, NodeType
 from runtime.jsonschema_validation import field_errors
@@ -131,7 +132,7 @@ def _bodies(cls: type[NodeType], config: dict[str, Any]) -> dict[str, Any]:
 
 def _construct(scope: Scope, cls: type[NodeType], node_id: str, config: dict[str, Any]) -> None:
     try:
-        scope.impls[node_id] = cls(node_id, config)
+        scope.impls[node_id] = build_node(cls, node_id, config)
     except ExpressionInvalid as exc:
         scope.error(node_id, str(exc.details.get("field", "config")), exc.message)
     except GraphInvalid as exc:

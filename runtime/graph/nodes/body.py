@@ -1,5 +1,7 @@
-"""What Loop and Map share: a nested graph (`config.body`) compiled with the node, whose compile
-errors are reported under the parent's id (`loop1/inner_node`)."""
+"""What Loop and Map share: a nested graph (`config.body`), compiled with the node by the graph
+compiler (`runtime.graph.compiled.build_node`, so this module does not import the compiler that
+imports the node registry), whose compile errors are reported under the parent's id
+(`loop1/inner_node`, `nested_errors`)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -20,14 +22,6 @@ class BodyNode(NodeType):
     has_body = True
     body: CompiledGraph
 
-    def compile_body(self, body: dict[str, Any]) -> CompiledGraph:
-        from runtime.graph.compiled import compile_graph  # the compiler imports the node registry
-
-        try:
-            return compile_graph(body)
-        except GraphInvalid as exc:
-            raise GraphInvalid([_nest(self.node_id, e) for e in exc.errors]) from exc
-
     def bodies(self) -> dict[str, dict[str, Any]]:
         return {"config.body": self.config.body}
 
@@ -35,6 +29,11 @@ class BodyNode(NodeType):
         """The declared output of the body's End node, if there is exactly one End declaring it."""
         ends = [n for n in self.body.nodes if n.is_end]
         return ends[0].impl.output_schema() if len(ends) == 1 else None
+
+
+def nested_errors(parent: str, exc: GraphInvalid) -> GraphInvalid:
+    """A body's compile errors, named under its parent node."""
+    return GraphInvalid([_nest(parent, e) for e in exc.errors])
 
 
 def _nest(parent: str, error: Any) -> dict[str, Any]:

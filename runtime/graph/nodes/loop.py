@@ -37,7 +37,6 @@ class LoopNode(BodyNode):
     def __init__(self, node_id: str, config: dict[str, Any]) -> None:
         super().__init__(node_id, config)
         self._condition = self.compile_field("config.condition", self.config.condition, "condition")
-        self.body = self.compile_body(self.config.body)
 
     def output_schema(self) -> dict[str, Any] | None:
         item = self.body_output_schema()

@@ -32,7 +32,6 @@ class MapNode(BodyNode):
 
     def __init__(self, node_id: str, config: dict[str, Any]) -> None:
         super().__init__(node_id, config)
-        self.body = self.compile_body(self.config.body)
 
     def input_schema(self) -> dict[str, Any] | None:
         return object_schema({"items": {"type": "array"}}, ["items"])
