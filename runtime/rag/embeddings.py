@@ -9,7 +9,8 @@ Refs (stored on a knowledge base, fixed at creation):
 - `compat:<name>/<model>` — any OpenAI-compatible server; config `{"base_url": ...,
   "dimensions": n, "api_key"?: ...}` (the dimensions must be given: they size the index).
 
-Every vector returned is checked against `dimensions`; a mismatch raises
+Every vector returned is checked against `dimensions` (`runtime.rag.dimensions`, which the
+providers import, so none of them imports this registry back); a mismatch raises
 `EmbeddingDimensionMismatch` instead of corrupting an index.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from runtime.errors import EmbeddingDimensionMismatch, EmbeddingUnavailable
+from runtime.errors import EmbeddingUnavailable
 
 LOCAL_DEFAULT_REF = "local/all-minilm-l6-v2"
 OPENAI_DIMENSIONS = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536}
@@ -40,15 +41,6 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> list[float]:
         """The vector of a search query (some models embed queries differently)."""
         ...
-
-
-def check_dimensions(vectors: Sequence[Sequence[float]], expected: int, *, source: str) -> None:
-    """Raise `EmbeddingDimensionMismatch` unless every vector has `expected` components."""
-    for index, vector in enumerate(vectors):
-        if len(vector) != expected:
-            raise EmbeddingDimensionMismatch(
-                f"{source} returned a vector of {len(vector)} dimensions, expected {expected}",
-                index=index, got=len(vector), expected=expected)
 
 
 def embedder_from_ref(ref: str, config: Mapping[str, Any] | None = None) -> Embedder:

@@ -40,7 +40,8 @@ from runtime.errors import (
     ToolRefused,
 )
 from runtime.rag.chunking import Chunk, ChunkingPolicy, chunk, chunk_blocks
-from runtime.rag.embeddings import Embedder, check_dimensions
+from runtime.rag.dimensions import check_dimensions
+from runtime.rag.embeddings import Embedder
 from runtime.rag.extract import ExtractedDocument, charset_of, detect_format, extract, strip_front_matter
 from runtime.rag.text_stream import Scan, decode_pieces, read_pieces, scan, text_blocks
 from runtime.rag.tokens import TokenCounter

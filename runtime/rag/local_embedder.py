@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from runtime.errors import EmbeddingUnavailable
-from runtime.rag.embeddings import check_dimensions
+from runtime.rag.dimensions import check_dimensions
 
 if TYPE_CHECKING:
     import numpy as np

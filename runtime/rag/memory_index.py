@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from runtime.rag.chunking import Chunk
-from runtime.rag.embeddings import Embedder, check_dimensions
+from runtime.rag.dimensions import check_dimensions
+from runtime.rag.embeddings import Embedder
 from runtime.rag.filters import Condition, matches, parse_filter
 from runtime.rag.hits import Hit
 from runtime.rag.ranking import normalise_rows

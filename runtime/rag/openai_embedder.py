@@ -11,7 +11,7 @@ from runtime.errors import (
     EmbeddingProviderError,
     EmbeddingTransientError,
 )
-from runtime.rag.embeddings import check_dimensions
+from runtime.rag.dimensions import check_dimensions
 
 
 class OpenAIEmbedder:
