@@ -31,10 +31,19 @@ def instances(parts: Sequence[tuple[type, str]], row: Sequence) -> list:
 
 def fetch_one(parts: Sequence[tuple[type, str]], sql: str, params: Sequence) -> list | None:
     """`instances` of the one row `sql` selects (with `columns(parts)`), or None when it finds none."""
+    found = fetch_one_with_extra(parts, sql, params)
+    return None if found is None else found[0]
+
+
+def fetch_one_with_extra(parts: Sequence[tuple[type, str]], sql: str, params: Sequence) -> tuple[list, tuple] | None:
+    """(`instances`, the row's values after `columns(parts)`) of the one row `sql` selects, or None."""
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
         row = cursor.fetchone()
-    return None if row is None else instances(parts, row)
+    if row is None:
+        return None
+    width = sum(len(model._meta.concrete_fields) for model, _ in parts)
+    return instances(parts, row), tuple(row[width:])
 
 
 def attach(instance, **related) -> None:

@@ -30,10 +30,21 @@ def agent_input(body: dict, data: dict) -> dict:
     return data
 
 
+START_CHECKPOINT = "turn:0"
+
+
+def _start_checkpoint(key: str) -> bool:
+    """The loop's first checkpoint (guardrail-checked input and initial messages) is recomputed from
+    the run's input by a resumed run, so it may wait for the turn's own write: a one-turn run then
+    stores its model turn and both checkpoints in one statement."""
+    return key == START_CHECKPOINT
+
+
 class AgentEngine:
     def execute(self, run: Run, *, store: RunStore, control: RunControl,
                 secrets: dict[str, str]) -> tuple[Any, dict | None]:
         body = run.agent_version.body
+        store.deferrable = _start_checkpoint
         ctx = agent_context(run, body, store=store, control=control, secrets=secrets)
         data = agent_input(body, run.input)
         spec = with_knowledge(agent_spec_dict(body), data, ctx=ctx)

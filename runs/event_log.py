@@ -14,22 +14,25 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-_APPEND_SQL = """
+_SEQS = """
 WITH seqs AS (
     UPDATE runs_run SET last_seq = last_seq + %(n)s
     WHERE id = %(run_id)s AND (%(owner)s::text IS NULL OR lease_owner = %(owner)s::text)
     RETURNING last_seq - %(n)s AS base
-), ev AS (
+)"""
+_EVENTS = """, ev AS (
     INSERT INTO runs_event (run_id, seq, type, ts, node_id, span_id, data, step, ordinal)
     SELECT %(run_id)s, seqs.base + e.ord, e.type, e.ts, e.node_id, e.span_id, e.data, e.step, e.ordinal
     FROM seqs, unnest(%(types)s::text[], %(tss)s::timestamptz[], %(node_ids)s::text[], %(span_ids)s::text[],
                       %(datas)s::jsonb[], %(steps)s::int[], %(ordinals)s::int[])
          WITH ORDINALITY AS e(type, ts, node_id, span_id, data, step, ordinal, ord)
-), cp AS (
+)"""
+_CHECKPOINTS = """, cp AS (
     INSERT INTO runs_checkpoint (run_id, idx, key, delta, created_at)
     SELECT %(run_id)s, c.idx, c.key, c.delta, now()
     FROM seqs, unnest(%(cp_idxs)s::int[], %(cp_keys)s::text[], %(cp_deltas)s::jsonb[]) AS c(idx, key, delta)
-), sp AS (
+)"""
+_SPANS = """, sp AS (
     INSERT INTO runs_span (id, run_id, parent_id, kind, name, status, started_at, ended_at, duration_ms,
                            input_tokens, output_tokens, cost_usd, attributes, error)
     SELECT s.id, %(run_id)s, s.parent_id, s.kind, s.name, s.status, s.started_at, s.ended_at, s.duration_ms,
@@ -41,9 +44,19 @@ WITH seqs AS (
          AS s(id, parent_id, kind, name, status, started_at, ended_at, duration_ms, input_tokens, output_tokens,
               cost_usd, attributes, error)
     ON CONFLICT (id) DO NOTHING
-)
-SELECT base FROM seqs
-"""
+)"""
+_APPEND_SQL: dict[tuple[bool, bool, bool], str] = {}
+
+
+def _append_sql(events: bool, checkpoints: bool, spans: bool) -> str:
+    """The statement for what there is to write: a part with nothing to insert is left out (its
+    empty arrays would still be dumped by psycopg and planned by PostgreSQL)."""
+    key = (events, checkpoints, spans)
+    sql = _APPEND_SQL.get(key)
+    if sql is None:
+        sql = _APPEND_SQL[key] = (_SEQS + (_EVENTS if events else "") + (_CHECKPOINTS if checkpoints else "")
+                                  + (_SPANS if spans else "") + "\nSELECT base FROM seqs")
+    return sql
 
 
 @dataclass
@@ -84,22 +97,24 @@ def append(cursor, run_id: str, events: list[PendingEvent], *, checkpoint: tuple
     """Write events (+ optional checkpoints (idx, key, delta), one or several, and spans); returns the
     first seq - 1."""
     rows = [*checkpoints, *([checkpoint] if checkpoint else [])]
-    params = {
-        "run_id": run_id, "owner": owner, "n": len(events),
-        "types": [e.type for e in events], "tss": [e.ts for e in events],
-        "node_ids": [e.node_id for e in events], "span_ids": [e.span_id for e in events],
-        "datas": [Jsonb(e.data) for e in events], "steps": [e.step for e in events],
-        "ordinals": [e.ordinal for e in events],
-        "cp_idxs": [r[0] for r in rows], "cp_keys": [r[1] for r in rows], "cp_deltas": [Jsonb(r[2]) for r in rows],
-        "sp_ids": [s.id for s in spans], "sp_parents": [s.parent_id for s in spans],
-        "sp_kinds": [s.kind for s in spans], "sp_names": [s.name for s in spans],
-        "sp_statuses": [s.status for s in spans], "sp_starts": [s.started_at for s in spans],
-        "sp_ends": [s.ended_at for s in spans], "sp_durations": [s.duration_ms for s in spans],
-        "sp_in": [s.input_tokens for s in spans], "sp_out": [s.output_tokens for s in spans],
-        "sp_costs": [s.cost_usd for s in spans], "sp_attrs": [Jsonb(s.attributes) for s in spans],
-        "sp_errors": [Jsonb(s.error) if s.error else None for s in spans],
-    }
-    cursor.execute(_APPEND_SQL, params)
+    params: dict[str, Any] = {"run_id": run_id, "owner": owner, "n": len(events)}
+    if events:
+        params.update(types=[e.type for e in events], tss=[e.ts for e in events],
+                      node_ids=[e.node_id for e in events], span_ids=[e.span_id for e in events],
+                      datas=[Jsonb(e.data) for e in events], steps=[e.step for e in events],
+                      ordinals=[e.ordinal for e in events])
+    if rows:
+        params.update(cp_idxs=[r[0] for r in rows], cp_keys=[r[1] for r in rows], cp_deltas=[Jsonb(r[2]) for r in rows])
+    if spans:
+        params.update(
+            sp_ids=[s.id for s in spans], sp_parents=[s.parent_id for s in spans],
+            sp_kinds=[s.kind for s in spans], sp_names=[s.name for s in spans],
+            sp_statuses=[s.status for s in spans], sp_starts=[s.started_at for s in spans],
+            sp_ends=[s.ended_at for s in spans], sp_durations=[s.duration_ms for s in spans],
+            sp_in=[s.input_tokens for s in spans], sp_out=[s.output_tokens for s in spans],
+            sp_costs=[s.cost_usd for s in spans], sp_attrs=[Jsonb(s.attributes) for s in spans],
+            sp_errors=[Jsonb(s.error) if s.error else None for s in spans])
+    cursor.execute(_append_sql(bool(events), bool(rows), bool(spans)), params)
     row = cursor.fetchone()
     if row is None:
         raise LeaseLost(run_id)

@@ -32,7 +32,9 @@ from runtime.events import Span
 from runtime.redaction import Redactor
 
 # Events that may wait for the next write (a checkpoint follows soon, or they are high-volume).
-BATCHED = frozenset({"model.delta", "node.started", "node.completed", "node.skipped"})
+# `model.completed`: the agent loop checkpoints the turn right after it (a Prompt node: its node
+# checkpoint), so it goes out with that checkpoint instead of in a write of its own.
+BATCHED = frozenset({"model.delta", "model.completed", "node.started", "node.completed", "node.skipped"})
 MAX_DELAY_S = 0.02
 BLOB_THRESHOLD = 64 * 1024
 NAMESPACED = "ns:"  # checkpoint keys of sub-runs (an agent inside a workflow node): `ns:<node path>:<key>`

@@ -20,15 +20,27 @@ from django.conf import settings
 from django.db import close_old_connections
 from rq import SimpleWorker
 from rq.exceptions import StopRequested
+from rq.utils import now
 
 from runs import dependencies, leases
 from runs.recovery import start_recovery_thread
 
 logger = logging.getLogger(__name__)
 
+# RQ renews the worker's registration (3 Redis commands) twice around every dequeue, besides the
+# renewal in each job's preparation pipeline; its TTL is minutes, so renewals closer together than
+# this are skipped.
+REGISTRATION_RENEWAL_S = 2.0
+
 
 class PlatformWorker(SimpleWorker):
     _drain_timer: threading.Timer | None = None
+
+    def heartbeat(self, timeout=None, pipeline=None):
+        if pipeline is None and timeout is None and self.last_heartbeat is not None \
+                and (now() - self.last_heartbeat).total_seconds() < REGISTRATION_RENEWAL_S:
+            return
+        super().heartbeat(timeout, pipeline)
 
     def execute_job(self, job, queue):
         if dependencies.outage.pending():

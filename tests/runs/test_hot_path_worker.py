@@ -60,6 +60,7 @@ def test_webhooks_only_for_subscribed_endpoints_or_the_runs_own_url(project):
 
 
 def test_the_executor_loads_what_select_related_loads(project):
+    from accounts.services import reveal_secrets, set_secret
     from runs.executor import _load_run
 
     project.settings = {"prices": {"scripted/helper": {"input": 1, "output": 2}}}
@@ -67,7 +68,15 @@ def test_the_executor_loads_what_select_related_loads(project):
     agent, version = scripted_agent(project)
     run = create_run(project=project, agent="helper", input={"message": "x"}, metadata={"a": [1, 2]})
     expected = Run.objects.select_related("project", "agent_version", "workflow_version").get(pk=run.pk)
-    loaded = _load_run(run.pk)
+    loaded, secrets = _load_run(run.pk)
+    assert len(secrets) == 0 and secrets.sealed_items() == []
+    set_secret(project=project, name="API_TOKEN", value="tok-1", allowed_hosts=["api.example.com"])
+    set_secret(project=project, name="OTHER", value="tok-2")
+    _, secrets = _load_run(run.pk)  # the same secrets reveal_secrets reads, with their scopes
+    known = reveal_secrets(project)
+    assert sorted(secrets.sealed_items()) == sorted(known.sealed_items()) and len(secrets) == 2
+    assert secrets["API_TOKEN"] == "tok-1" and secrets["OTHER"] == "tok-2"
+    assert secrets.scope("API_TOKEN") == known.scope("API_TOKEN") and secrets.scope("OTHER") == known.scope("OTHER")
     for field in Run._meta.concrete_fields:
         assert getattr(loaded, field.attname) == getattr(expected, field.attname), field.name
     assert loaded.input == {"message": "x"} and loaded.metadata == {"a": [1, 2]}
