@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from runtime.errors import InputInvalid
-from runtime.rag.extract import ExtractedDocument
+from runtime.rag.documents import ExtractedDocument
 from runtime.rag.tokens import (
     DEFAULT_COUNTER,
     ApproxTokenCounter,

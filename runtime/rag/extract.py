@@ -12,11 +12,11 @@ The format is taken from the content type, then the file extension, then the con
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
 from runtime.errors import DocumentCorrupt, DocumentEmpty, DocumentUnsupportedType
+from runtime.rag.documents import ExtractedDocument
 from runtime.rag.text_stream import EncodingSniffer, decode_pieces
 
 FORMATS = ("text", "markdown", "html", "pdf")
@@ -37,26 +37,6 @@ _BINARY_EXTENSIONS = {".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt",
                       ".mp3", ".mp4", ".wav", ".mov", ".exe", ".dll", ".so", ".bin"}
 _HTML_PROLOGUE = re.compile(rb"^\s*(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])", re.IGNORECASE)
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Section:
-    """A span of `ExtractedDocument.text` with where it came from (a PDF page)."""
-
-    start: int
-    end: int
-    page: int | None = None
-
-
-@dataclass
-class ExtractedDocument:
-    """Plain (or Markdown) text of a document, ready for chunking."""
-
-    text: str
-    format: str  # one of FORMATS
-    title: str | None = None
-    sections: list[Section] = field(default_factory=list)  # empty: the whole text is one section
-    metadata: dict[str, Any] = field(default_factory=dict)  # e.g. {"pages": 3, "encoding": "utf-8"}
 
 
 def extract(content: bytes, *, content_type: str | None = None, filename: str | None = None) -> ExtractedDocument:

@@ -13,7 +13,7 @@ import re
 
 from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, Tag
 
-from runtime.rag.extract import ExtractedDocument
+from runtime.rag.documents import ExtractedDocument
 
 _DROP_ALWAYS = ("script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed",
                 "nav", "aside", "form", "button", "select", "input", "textarea", "dialog")

@@ -41,8 +41,9 @@ from runtime.errors import (
 )
 from runtime.rag.chunking import Chunk, ChunkingPolicy, chunk, chunk_blocks
 from runtime.rag.dimensions import check_dimensions
+from runtime.rag.documents import ExtractedDocument
 from runtime.rag.embeddings import Embedder
-from runtime.rag.extract import ExtractedDocument, charset_of, detect_format, extract, strip_front_matter
+from runtime.rag.extract import charset_of, detect_format, extract, strip_front_matter
 from runtime.rag.text_stream import Scan, decode_pieces, read_pieces, scan, text_blocks
 from runtime.rag.tokens import TokenCounter
 from runtime.store import CancelToken

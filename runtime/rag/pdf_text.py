@@ -8,7 +8,7 @@ import io
 import re
 
 from runtime.errors import DocumentCorrupt, DocumentEncrypted, DocumentError
-from runtime.rag.extract import ExtractedDocument, Section
+from runtime.rag.documents import ExtractedDocument, Section
 
 _TRAILING_SPACES = re.compile(r"[ \t]+\n")
 _BLANK_RUNS = re.compile(r"\n{3,}")

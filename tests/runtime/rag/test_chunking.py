@@ -8,7 +8,7 @@ import pytest
 
 from runtime.errors import InputInvalid
 from runtime.rag.chunking import ChunkingPolicy, chunk
-from runtime.rag.extract import ExtractedDocument
+from runtime.rag.documents import ExtractedDocument
 from runtime.rag.tokens import CallableTokenCounter, count_tokens
 
 SENTENCES = [f"Sentence number {i} explains how part {i % 7} of the system handles request {i * 13}." for i in range(300)]

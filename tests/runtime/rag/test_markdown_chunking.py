@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from runtime.rag.chunking import ChunkingPolicy, chunk
-from runtime.rag.extract import ExtractedDocument, Section, extract
+from runtime.rag.documents import ExtractedDocument, Section
+from runtime.rag.extract import extract
 
 GUIDE = """# Guide
 
