@@ -8,6 +8,10 @@ agent whose model answers after `--delay-ms` (t). For each C, one eval of N item
 nothing is reused) is created through `evals.eval_requests.create_eval` and run by the workers
 on the `evals` queue; wall = the eval's `finished_at - created_at` (enqueue → report stored).
 Budget (ARCHITECTURE §7): wall ≤ 1.25 × N·t/C. Overhead per item = (wall − ideal) · C / N.
+CPU per item: each worker process's CPU time (user + system) over the eval, divided by N (the
+coordinator is the worker that claimed the eval; the other one only competes for the cores).
+The eval's end is polled every 0.2 s: the figure comes from the eval's own timestamps, so the
+poll only needs to be cheap (at 10 ms it cost this process ~13 ms of CPU per item).
 
 promptfoo (if installed in var/promptfoo: `npm install --ignore-scripts promptfoo@0.118.0 &&
 npm rebuild better-sqlite3`): the same N items with an `equals` assertion through its HTTP
@@ -34,24 +38,34 @@ PROMPTFOO_DIR = ROOT / "var" / "promptfoo"
 BUDGET = 1.25
 
 
+def _cpu_s(processes: list) -> list[float]:
+    times = [p.cpu_times() for p in processes]
+    return [t.user + t.system for t in times]
+
+
 def run_platform(stack: Stack, items: int, delay_s: float, levels: list[int]) -> list[Row]:
+    import psutil
+
     from evals import eval_requests, services
     from evals.models import EvalRun
 
     workers = [stack.platform_worker(f"bench-evals-{i}") for i in range(2)]
     stack.wait_workers(workers)
+    processes = [psutil.Process(w.pid) for w in workers]
     project, _ = stack.project("bench-evals")
     scripted_agent(project, "slow", [{"delay": delay_s, "echo": True}])
     services.create_dataset(project=project, name="bench", items=[{"id": f"i{n}", "input": f"question {n}",
                                                                    "expected": f"question {n}"} for n in range(items)])
     rows = []
     for concurrency in levels:
+        cpu_before = _cpu_s(processes)
         eval_run = eval_requests.create_eval(project=project, data={
             "dataset": "bench", "target": {"agent": "slow"}, "metrics": [{"type": "exact"}], "fresh": True,
             "concurrency": concurrency})
         done = wait_until(lambda pk=eval_run.pk: EvalRun.objects.filter(pk=pk, status__in=("succeeded", "failed"))
                           .first(), timeout_s=items * delay_s * 3 + 120, what=f"eval at C={concurrency}",
-                          interval_s=0.01)
+                          interval_s=0.2)
+        cpu = [(after - before) * 1000 / items for after, before in zip(_cpu_s(processes), cpu_before)]
         if done.status != "succeeded" or done.report["summary"]["exact"]["pass_rate"] != 1.0:
             raise RuntimeError(f"eval {done.pk} {done.status}: {done.error}")
         wall = (done.finished_at - done.created_at).total_seconds()
@@ -60,6 +74,9 @@ def run_platform(stack: Stack, items: int, delay_s: float, levels: list[int]) ->
         rows.append(Row(f"platform C={concurrency}: wall", f"{wall:.2f} s", f"ideal {ideal:.2f} s",
                         f"{wall / ideal:.2f}x", f"<= {BUDGET}x", wall <= BUDGET * ideal))
         rows.append(Row(f"platform C={concurrency}: overhead per item", f"{overhead * 1000:.1f} ms"))
+        rows.append(Row(f"platform C={concurrency}: worker CPU per item (coordinator + other)",
+                        " + ".join(f"{c:.1f}" for c in sorted(cpu, reverse=True)) + " ms",
+                        f"load {os.getloadavg()[0]:.2f}"))
     EvalRun.objects.filter(project=project).delete()
     return rows
 

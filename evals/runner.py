@@ -25,6 +25,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -95,14 +96,24 @@ def run_input(value):
     return {"message": value} if isinstance(value, str) else value
 
 
+class _Row(NamedTuple):
+    """What the pipeline needs of an eval row (read once by `run_all`, not again per step)."""
+
+    pk: int
+    item_id: str
+    repeat: int
+    run_id: str | None
+
+
 class Coordinator:
     """Runs the eval's pending rows as a pipeline, so that per-item bookkeeping does not sit on
     the critical path of the `concurrency` runs in flight:
 
     - a preparer thread creates the next runs ahead (at most `concurrency` waiting), each *held*:
-      stored `queued` with a lease in the coordinator's name, so the `runs` job that
-      `create_run` enqueues finds it taken and leaves it to us (a held run is never executed
-      elsewhere while the coordinator lives; when it dies the hold expires like any lease);
+      stored `queued` with a lease in the coordinator's name and no `runs` job (a held run is
+      never executed elsewhere while the coordinator lives; when it dies the hold expires like
+      any lease, and the next attempt, or the runs recovery sweep of queued runs without a job,
+      executes it);
     - `concurrency` slot threads each release a held run and execute it (or follow it when
       another worker got it first), one run per slot at a time;
     - a scoring pool scores finished runs and stores each result with the progress count in
@@ -118,6 +129,11 @@ class Coordinator:
         self.worker_name = worker_name
         self.hold_owner = f"{lease.owner}/hold"
         self.metrics = build_metrics(eval_run.metrics, metric_services(eval_run.project))
+        self.reads_feedback = any(spec.get("type") == "human" for spec in eval_run.metrics)
+        if eval_run.kind == "agent":
+            self.target = {"agent": eval_run.agent.name, "pinned": (eval_run.agent, eval_run.agent_version)}
+        else:
+            self.target = {"workflow": eval_run.workflow.name, "pinned": (eval_run.workflow, eval_run.workflow_version)}
         self.baseline_outputs: dict[str, object] = {}
         if eval_run.baseline_id:
             for item_id, output in (EvalResult.objects.filter(eval_id=eval_run.baseline_id, repeat=0)
@@ -129,8 +145,8 @@ class Coordinator:
         self._failed = threading.Event()  # a thread raised: the others stop, run_all re-raises
 
     def run_all(self) -> None:
-        rows = list(EvalResult.objects.filter(eval=self.eval, status__in=(PENDING, RUNNING))
-                    .order_by("position", "repeat").values_list("pk", "run_id"))
+        rows = [_Row(*values) for values in EvalResult.objects.filter(eval=self.eval, status__in=(PENDING, RUNNING))
+                .order_by("position", "repeat").values_list("pk", "item_id", "repeat", "run_id")]
         if not rows:
             return
         slots = min(self.eval.concurrency, len(rows))
@@ -164,29 +180,22 @@ class Coordinator:
     def _stopping(self) -> bool:
         return self.lease.should_stop or self._failed.is_set()
 
-    def _prepare(self, rows: list[tuple[int, str | None]], ready: queue.Queue, prepared: threading.Event) -> None:
+    def _prepare(self, rows: list[_Row], ready: queue.Queue, prepared: threading.Event) -> None:
         try:
-            for row_id, run_id in rows:
+            for row in rows:
                 if self._stopping:
                     break
-                if run_id is None:
-                    row = EvalResult.objects.get(pk=row_id)
-                    if row.status in (DONE, ERRORED):
-                        continue
+                if row.run_id is None:
                     run = self._start_run(row)
                     if run is None:  # the row failed to start (stored as errored), or another attempt has it
-                        if EvalResult.objects.filter(pk=row_id, status__in=(DONE, ERRORED)).exists():
-                            self._count_done(1)
-                            continue
-                        run_id = EvalResult.objects.filter(pk=row_id).values_list("run_id", flat=True).first()
+                        run_id = EvalResult.objects.filter(pk=row.pk).values_list("run_id", flat=True).first()
                         if run_id is None:
                             continue
-                        self._put(ready, (row_id, run_id, False))
+                        self._put(ready, (row, run_id, False))
                         continue
-                    self.lease.held.add(run.pk)
-                    self._put(ready, (row_id, run.pk, True))
+                    self._put(ready, (row, run.pk, True))
                 else:
-                    self._put(ready, (row_id, run_id, False))
+                    self._put(ready, (row, row.run_id, False))
         finally:
             prepared.set()
 
@@ -209,7 +218,7 @@ class Coordinator:
                 if prepared.is_set() and ready.empty():
                     return
                 continue
-            row_id, run_id, held = entry
+            row, run_id, held = entry
             if self._stopping:
                 if held:
                     self._drop_hold(run_id)
@@ -217,13 +226,10 @@ class Coordinator:
             if held:
                 self._release(run_id)
             self._execute_or_wait(run_id, queued=held)
-            scoring.submit(self._guarded_score, row_id, run_id)
+            scoring.submit(self._guarded_score, row, run_id)
 
-    def _guarded_score(self, row_id: int, run_id: str) -> None:
+    def _guarded_score(self, row: _Row, run_id: str) -> None:
         try:
-            row = EvalResult.objects.get(pk=row_id)
-            if row.status in (DONE, ERRORED):
-                return
             with transaction.atomic():  # the result and the progress count: one commit
                 counts = self._increment(1) if self._score(row, run_id) else None
             if counts:
@@ -235,18 +241,12 @@ class Coordinator:
             connection.close()
 
     # --- holds ------------------------------------------------------------------------------
-    def _hold(self, run_id: str) -> None:
-        from runs.models import Run
-
-        Run.objects.filter(pk=run_id, status="queued", lease_owner="").update(
-            lease_owner=self.hold_owner, lease_expires_at=timezone.now() + timedelta(seconds=lease_s()))
-
     def _release(self, run_id: str) -> None:
         """Free our hold (on this thread's own connection: the run writer's is one per process,
         shared by every run it executes, and this is not a write of the run's execution)."""
-        from runs.models import Run
-
-        Run.objects.filter(pk=run_id, lease_owner=self.hold_owner).update(lease_owner="", lease_expires_at=None)
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE runs_run SET lease_owner = '', lease_expires_at = NULL "
+                           "WHERE id = %s AND lease_owner = %s", [run_id, self.hold_owner])
         self.lease.held.discard(run_id)
 
     def _drop_hold(self, run_id: str) -> None:
@@ -296,19 +296,23 @@ class Coordinator:
             self._published = now
         progress.publish(self.eval.pk, {"status": status, "completed": completed, "total": total})
 
-    def _start_run(self, row: EvalResult):
+    def _start_run(self, row: _Row):
+        """Create the row's run, held by us (stored with our hold lease and no `runs` job), and
+        store it on the row in the same transaction."""
         from runs import services as run_services
 
         item = self.items[row.item_id]
-        target = {"agent": self.eval.agent.name} if self.eval.kind == "agent" else {"workflow": self.eval.workflow.name}
         try:
             with transaction.atomic():
+                expires = timezone.now() + timedelta(seconds=lease_s())
                 run = run_services.create_run(
                     project=self.eval.project, version=self.eval.target_version.number, input=run_input(item["input"]),
-                    metadata={"eval": self.eval.pk, "item": row.item_id, "repeat": row.repeat}, **target)
-                if not EvalResult.objects.filter(pk=row.pk, run__isnull=True).update(run=run, status=RUNNING):
+                    metadata={"eval": self.eval.pk, "item": row.item_id, "repeat": row.repeat},
+                    held_by=(self.hold_owner, expires), enqueue=False, **self.target)
+                if not EvalResult.objects.filter(pk=row.pk, run__isnull=True, status=PENDING).update(
+                        run=run, status=RUNNING):
                     raise _Taken()
-                self._hold(run.pk)  # committed with the run: its `runs` job finds it taken
+                self.lease.held.add(run.pk)  # renewed with the eval's lease from now on
         except _Taken:
             return None
         except PlatformError as exc:  # e.g. the item's input does not match the target's input schema
@@ -322,11 +326,12 @@ class Coordinator:
             return None
         return run
 
-    def _fail_row(self, row: EvalResult, error: dict) -> None:
+    def _fail_row(self, row: _Row, error: dict) -> None:
         message = f"the run could not start: {error['message']}"
         scores = {m.name: MetricResult(None, False, message, {"error": error}).to_dict() for m in self.metrics}
-        EvalResult.objects.filter(pk=row.pk).update(status=ERRORED, error=error, scores=scores,
-                                                    completed_at=timezone.now())
+        if EvalResult.objects.filter(pk=row.pk, status=PENDING).update(status=ERRORED, error=error, scores=scores,
+                                                                       completed_at=timezone.now()):
+            self._count_done(1)
 
     def _execute_or_wait(self, run_id: str, *, queued: bool = False) -> None:
         """Execute the run, or follow it to its end. `queued`: we just released our hold on it,
@@ -367,21 +372,20 @@ class Coordinator:
             time.sleep(pause)
             pause = min(pause * 2, 0.1)
 
-    def _score(self, row: EvalResult, run_id: str) -> bool:
+    def _score(self, row: _Row, run_id: str) -> bool:
         """Score a finished run and store the result; False when the run has not ended (the
         lease was lost: the next attempt scores it) or the row was stored already."""
-        from runs.models import Event, Run
-
-        run = Run.objects.get(pk=run_id)
-        if run.status not in RUN_TERMINAL:
+        run = _finished_run(run_id)
+        if run is None:
             return False
-        events = list(Event.objects.filter(run_id=run_id).order_by("seq").values("type", "node_id", "data"))
-        feedback = [f.as_case_feedback() for f in Feedback.objects.filter(run_id=run_id)]
+        feedback = []
+        if self.reads_feedback:  # only the `human` metric reads it (late feedback re-scores: evals.rescoring)
+            feedback = [f.as_case_feedback() for f in Feedback.objects.filter(run_id=run_id)]
         latency = None
         if run.started_at and run.finished_at:
             latency = (run.finished_at - run.started_at).total_seconds() * 1000
         item = self.items[row.item_id]
-        case = case_from_run_events(item=item, output=run.output, events=events, latency_ms=latency,
+        case = case_from_run_events(item=item, output=run.output, events=run.events, latency_ms=latency,
                                     feedback=feedback, baseline_output=self.baseline_outputs.get(row.item_id),
                                     repeat=row.repeat)
         scores = score_case(self.metrics, case)
@@ -394,6 +398,36 @@ class Coordinator:
             latency_ms=latency, input_tokens=usage.get("input_tokens", case.input_tokens),
             output_tokens=usage.get("output_tokens", case.output_tokens),
             cost_usd=usage.get("cost_usd", case.cost_usd), error=error, completed_at=timezone.now()))
+
+
+class _FinishedRun(NamedTuple):
+    status: str
+    output: object
+    error: dict | None
+    usage: dict | None
+    started_at: object
+    finished_at: object
+    events: list[dict]
+
+
+_FINISHED_RUN_SQL = (
+    "SELECT r.status, r.output::text, r.error::text, r.usage::text, r.started_at, r.finished_at, "
+    "(SELECT coalesce(json_agg(json_build_object('type', e.type, 'node_id', e.node_id, 'data', e.data) "
+    "ORDER BY e.seq), '[]')::text FROM runs_event e WHERE e.run_id = r.id) "
+    "FROM runs_run r WHERE r.id = %s AND r.status = ANY(%s)")
+
+
+def _finished_run(run_id: str) -> _FinishedRun | None:
+    """The ended run and its events (`type`, `node_id`, `data`, in order) in one statement; None
+    if it has not ended."""
+    with connection.cursor() as cursor:
+        cursor.execute(_FINISHED_RUN_SQL, [run_id, list(RUN_TERMINAL)])
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    status, output, error, usage, started_at, finished_at, events = found
+    return _FinishedRun(status, *(None if v is None else json.loads(v) for v in (output, error, usage)),
+                        started_at, finished_at, json.loads(events))
 
 
 class _Taken(Exception):

@@ -73,12 +73,18 @@ def _agent_and_latest(project, ref: str):
 
 def create_run(*, project, agent: str | None = None, workflow: str | None = None, version: int | None = None,
                environment: str | None = None, input=None, metadata=None, webhook_url: str = "",
-               parent_run: Run | None = None, via_environment: str | None = None, api_key=None) -> Run:
+               parent_run: Run | None = None, via_environment: str | None = None, api_key=None,
+               pinned=None, held_by: tuple | None = None, enqueue: bool = True) -> Run:
     """Pin the exact version, validate the input, store the run, enqueue one job after commit.
 
     The run's `environment` is the one its version was resolved through (None when it named a
     version); a retry or fork pins its parent's version and carries its environment as
-    `via_environment`."""
+    `via_environment`.
+
+    For a caller that executes the run itself (the eval runner): `pinned`, the (definition,
+    version) it already resolved (no lookup); `held_by`, (lease owner, lease expiry) stored with
+    the run, so no worker claims it before that lease is released or expires; `enqueue=False`,
+    no job (if the caller dies, its lease expires and the recovery sweep enqueues the run)."""
     if bool(agent) == bool(workflow):
         raise InvalidField("agent", "give exactly one of 'agent' or 'workflow'")
     if version is not None and environment is not None:
@@ -87,7 +93,7 @@ def create_run(*, project, agent: str | None = None, workflow: str | None = None
     fields = {"project": project, "input": input, "metadata": metadata or {}, "webhook_url": webhook_url or "",
               "parent_run": parent_run}
     if agent:
-        found = _agent_and_latest(project, agent) if version is None and environment is None else None
+        found = pinned or (_agent_and_latest(project, agent) if version is None and environment is None else None)
         if found is not None:
             (definition, pinned), env = found, None
         else:  # a version or environment named, or nothing found: the selectors (and their field errors)
@@ -97,8 +103,11 @@ def create_run(*, project, agent: str | None = None, workflow: str | None = None
         fields.update(kind="agent", agent=definition, agent_version=pinned, environment=env or via_environment or "",
                       timeout_s=float(pinned.body.get("limits", {}).get("timeout_s", 300)))
     else:
-        definition = workflow_selectors.get_workflow_for_run(project, workflow)
-        pinned, env = workflow_selectors.resolve_version(definition, version=version, environment=environment)
+        if pinned is not None:
+            (definition, pinned), env = pinned, None
+        else:
+            definition = workflow_selectors.get_workflow_for_run(project, workflow)
+            pinned, env = workflow_selectors.resolve_version(definition, version=version, environment=environment)
         _validate_input(workflow_selectors.input_schema(pinned), input)
         fields.update(kind="workflow", workflow=definition, workflow_version=pinned, environment=env or via_environment or "",
                       timeout_s=float(pinned.body.get("limits", {}).get("timeout_s", 3600)))
@@ -110,10 +119,13 @@ def create_run(*, project, agent: str | None = None, workflow: str | None = None
     run_id, admitted = limits_admission.admit_new_run(project=project, api_key=api_key, kind=fields["kind"],
                                                       body=pinned.body, input=input, timeout_s=fields["timeout_s"])
     with limits_admission.released_if_failed(run_id, admitted), transaction.atomic():
+        if held_by is not None:
+            fields.update(lease_owner=held_by[0], lease_expires_at=held_by[1])
         run = Run.objects.create(id=run_id, **fields)
         append_event(run.id, "run.queued", {"kind": run.kind, "version": pinned.number,
                                             "environment": run.environment or None})
-        transaction.on_commit(lambda: queue.enqueue_run(run.id))
+        if enqueue:
+            transaction.on_commit(lambda: queue.enqueue_run(run.id))
     return run
 
 
