@@ -15,6 +15,7 @@ from accounts import services as account_services
 from agent_platform import artifacts
 from rag.embedders import register_embedder, unregister_embedder
 from rag.models import DocumentContent
+from tests.artifacts.process_memory import memory_kb
 from tests.e2e.servers import start_server
 from tests.rag.factories import TEST_EMBEDDER, Hashing384, make_kb
 
@@ -30,11 +31,6 @@ def test_embedder():
     register_embedder(TEST_EMBEDDER, Hashing384)  # the knowledge base's model (nothing is embedded here)
     yield
     unregister_embedder(TEST_EMBEDDER)
-
-
-def memory_kb(pid: int) -> dict[str, int]:
-    with open(f"/proc/{pid}/status") as status:
-        return {k: int(v.split()[0]) for k, v in (line.split(":", 1) for line in status) if k in ("VmRSS", "VmHWM")}
 
 
 def test_a_50_mb_upload_keeps_the_api_process_within_twice_its_idle_memory(artifacts_backend, tmp_path):
