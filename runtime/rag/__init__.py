@@ -2,8 +2,10 @@
 
 Entry points for the Django `rag` app (models, pgvector SQL, RQ jobs, API) and the engine:
 
-ingestion (an RQ job)          `ingest.fetch_source`, `ingest.prepare_document`, `ingest.embed_chunks`,
-                               `ingest.content_hash`; lower level `extract.extract`, `chunking.chunk`
+ingestion (an RQ job)          `ingest.fetch_source`, `ingest.stream_document` (memory O(batch) for text
+                               and Markdown) or `ingest.prepare_document` (bytes in memory),
+                               `ingest.embed_chunks`, `ingest.content_hash`; lower level `extract.extract`,
+                               `chunking.chunk`, `text_stream` + `chunking.chunk_blocks`
 knowledge-base settings        `chunking.ChunkingPolicy`, `embeddings.embedder_from_ref`,
                                `assembly.AssemblyPolicy` (each has `to_dict`/`from_dict` for JSON columns)
 query                          `filters.parse_filter` (validate, then compile `Condition`s to SQL),
