@@ -3,6 +3,8 @@
     BENCH_VAR_DIR=$PWD/var/bench-<name> .venv/bin/python bench/profile_runs.py [--runs 200] [--top 40]
 
 In this process (the benchmark's own embedded services, as bench/run_throughput.py):
+- statements per POST /api/v1/runs and per `execute_run` of a fresh run, counted at psycopg's
+  `Cursor.execute` in this process (the model call's pool thread included);
 - per-piece CPU (time.process_time over 300 calls each): the API-key lookup, the caller's limits,
   the agent + version a create pins, the project's redactor, RunOut, create_run, and a whole
   POST /api/v1/runs and GET /api/v1/runs/{id} through Django's test client (all middleware and
@@ -19,16 +21,43 @@ For PostgreSQL's side, count statements with `pg_stat_statements` (docs/benchmar
 from __future__ import annotations
 
 import argparse
+import collections
+import contextlib
 import cProfile
 import io
 import pstats
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _stack import Stack, scripted_agent  # noqa: E402
+
+
+@contextlib.contextmanager
+def counting_statements() -> Iterator[collections.Counter]:
+    """Counts the statements this process sends through psycopg (`Cursor.execute`: Django's
+    cursors and the run writer's), by their first 60 characters, and the explicit commits."""
+    import psycopg
+
+    counts: collections.Counter = collections.Counter()
+    execute, commit = psycopg.Cursor.execute, psycopg.Connection.commit
+
+    def counted_execute(self, query, params=None, **kwargs):
+        counts[" ".join(str(query).split())[:60]] += 1
+        return execute(self, query, params, **kwargs)
+
+    def counted_commit(self):
+        counts["(commit)"] += 1
+        return commit(self)
+
+    psycopg.Cursor.execute, psycopg.Connection.commit = counted_execute, counted_commit
+    try:
+        yield counts
+    finally:
+        psycopg.Cursor.execute, psycopg.Connection.commit = execute, commit
 
 
 def per_call_ms(fn, calls: int = 300) -> float:
@@ -87,6 +116,19 @@ def main() -> int:
             print(f"  {label:40s} {per_call_ms(fn):7.3f}")
         import django_rq
 
+        counted = 20
+        with counting_statements() as counts:
+            fresh = [post() for _ in range(counted)]
+        print(f"\nStatements per POST /api/v1/runs ({counted} POSTs): {sum(counts.values()) / counted:.1f}")
+        for statement, n in counts.most_common():
+            print(f"  {n / counted:4.1f}  {statement}")
+        with counting_statements() as counts:
+            for run_id in fresh:
+                execute_run(run_id)
+        print(f"Statements per execute_run of a fresh one-turn run ({counted} runs; the worker's run writer is "
+              f"autocommit: one transaction each): {sum(counts.values()) / counted:.1f}")
+        for statement, n in counts.most_common():
+            print(f"  {n / counted:4.1f}  {statement}")
         django_rq.get_queue(QUEUE).empty()  # nothing executes the pieces' runs
 
         ids: list[str] = []
