@@ -15,7 +15,7 @@ from runtime.errors import ExpressionInvalid, GraphInvalid
 from runtime.graph.expressions import compile_mapping
 from runtime.graph.nodes import node_class
 from runtime.graph.nodes.base import DEFAULT_PORT, ERROR_PORT, NodeType
-from runtime.graph.nodes.body import nested_errors
+from runtime.graph.nodes.body import BodyNode, nested_errors
 from runtime.tools.base import RetryPolicy
 
 NO_RETRY = RetryPolicy(max_attempts=1)
@@ -68,7 +68,7 @@ def _retry_policy(node_id: str, raw: Any) -> RetryPolicy:
 def build_node(cls: type[NodeType], node_id: str, config: dict[str, Any]) -> NodeType:
     """A node type's instance, with its nested graph compiled when it has one (Loop, Map)."""
     impl = cls(node_id, config)
-    if cls.has_body:
+    if isinstance(impl, BodyNode):
         try:
             impl.body = compile_graph(impl.config.body)
         except GraphInvalid as exc:

@@ -44,7 +44,7 @@ class EncodingSniffer:
         self._live: list[tuple[str, codecs.IncrementalDecoder]] = []
         for name in (charset, "utf-8"):
             decoder = _strict_decoder(name) if name else None
-            if decoder is not None:
+            if name and decoder is not None:
                 self._live.append((name, decoder))
 
     def feed(self, piece: bytes) -> None:
