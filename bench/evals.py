@@ -74,11 +74,28 @@ def run_platform(stack: Stack, items: int, delay_s: float, levels: list[int]) ->
         rows.append(Row(f"platform C={concurrency}: wall", f"{wall:.2f} s", f"ideal {ideal:.2f} s",
                         f"{wall / ideal:.2f}x", f"<= {BUDGET}x", wall <= BUDGET * ideal))
         rows.append(Row(f"platform C={concurrency}: overhead per item", f"{overhead * 1000:.1f} ms"))
+        rows.append(Row(f"platform C={concurrency}: wall's parts", _phases(done), "queue, setup, items, tail"))
         rows.append(Row(f"platform C={concurrency}: worker CPU per item (coordinator + other)",
                         " + ".join(f"{c:.1f}" for c in sorted(cpu, reverse=True)) + " ms",
                         f"load {os.getloadavg()[0]:.2f}"))
     EvalRun.objects.filter(project=project).delete()
     return rows
+
+
+def _phases(done) -> str:
+    """The wall's parts: waiting on the queue (created -> claimed), the setup before the first run
+    starts, the items (first run started -> last result stored) and the tail (-> report stored)."""
+    from django.db.models import Max, Min
+
+    from evals.models import EvalResult
+    from runs.models import Run
+
+    first = Run.objects.filter(metadata__eval=done.pk).aggregate(t=Min("started_at"))["t"]
+    last = EvalResult.objects.filter(eval=done).aggregate(t=Max("completed_at"))["t"]
+    if first is None or last is None or done.started_at is None:
+        return "n/a"
+    parts = (done.started_at - done.created_at, first - done.started_at, last - first, done.finished_at - last)
+    return " + ".join(f"{p.total_seconds():.2f}" for p in parts) + " s"
 
 
 class _Target(BaseHTTPRequestHandler):

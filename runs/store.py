@@ -7,9 +7,9 @@ buffered briefly and written together with checkpoints and spans in one
 statement (runs/event_log.py), then published on Redis. Events the engine emits while
 re-executing an interval that a dead worker had started are skipped if already stored (same
 interval, same ordinal), so followers never see an event twice. Checkpoints the engine marks as
-`deferrable` (a workflow's pure nodes, which a resumed run recomputes) wait for the next write, like
-batched events: at most MAX_DELAY_S, and never past a `flush()` (the graph engine flushes before
-every node that does I/O) or a status transition.
+`deferrable` (a workflow's pure nodes and an agent's start checkpoint, which a resumed run
+recomputes) wait for the next write, never past a `flush()` (the graph engine flushes before every
+node that does I/O) or a status transition; batched events wait at most MAX_DELAY_S.
 """
 from __future__ import annotations
 
@@ -57,8 +57,8 @@ class RunStore:
         self._checkpoints: list[tuple[int, str, Any]] = []
         self._held: dict[tuple[str, str], str] = {}  # per (node, span): streamed text not sent yet
         self._first_buffered = 0.0
-        # Checkpoints whose key this returns True for may wait for the next write (at most MAX_DELAY_S,
-        # and never past a `flush()`): a workflow's pure nodes, which a resumed run can recompute.
+        # Checkpoints whose key this returns True for may wait for the next write (never past a
+        # `flush()`): a workflow's pure nodes and an agent's start, which a resumed run can recompute.
         self.deferrable: Callable[[str], bool] | None = None
         # `_idx` numbers every checkpoint row; `_step` counts only the engine's own (answers to
         # pauses and forks' state patches are checkpoints too, but no interval of events).
@@ -125,7 +125,11 @@ class RunStore:
                 self._write()
 
     def _note_buffering(self) -> None:
-        if not (self._events or self._checkpoints):
+        """Start the clock of MAX_DELAY_S at the oldest buffered event. A deferred checkpoint does
+        not start it: nobody follows checkpoints live, so one waits for the next write however late
+        (an agent's start checkpoint: for the model turn's, instead of being written on its own
+        by the first event after a model call longer than MAX_DELAY_S)."""
+        if not self._events:
             self._first_buffered = time.monotonic()
 
     # --- CheckpointStore -----------------------------------------------------------------------
@@ -166,13 +170,12 @@ class RunStore:
                 self.otel.checkpoint(run_id, clean)  # an agent's conversation (captured content)
             with writer() as cur:
                 stored = _offload_blobs(cur, clean)
-            self._note_buffering()
             self._checkpoints.append((self._idx, key, stored))
             self._idx += 1
             self._step += 1
             self._ordinal = self._skip = 0
             deferred = self.deferrable is not None and self.deferrable(key)
-            if not deferred or time.monotonic() - self._first_buffered > MAX_DELAY_S:
+            if not deferred or (self._events and time.monotonic() - self._first_buffered > MAX_DELAY_S):
                 self._write()
 
     # --- Tracer --------------------------------------------------------------------------------

@@ -98,3 +98,30 @@ def test_an_endpoint_subscribed_to_all_or_disabled(project):
     assert not _subscribed(project.pk, "run.failed")
     WebhookEndpoint.objects.create(project=project, url="https://example.com/b", event_types=["*"])
     assert _subscribed(project.pk, "run.succeeded")
+
+
+@pytest.mark.parametrize("delay", [0, 0.06])
+def test_a_model_turn_is_one_write_however_long_the_model_takes(project, monkeypatch, delay):
+    """The agent's deferred start checkpoint waits for the turn's write: a model call longer than
+    the events' MAX_DELAY_S no longer makes its first delta write the start checkpoint alone."""
+    from runs import store as run_store
+    from runs.models import Event
+
+    assert delay == 0 or delay > run_store.MAX_DELAY_S
+    writes = []
+    real_write = run_store.RunStore._write
+
+    def counted(self):
+        writes.append(([e.type for e in self._events], [key for _, key, _ in self._checkpoints]))
+        return real_write(self)
+
+    monkeypatch.setattr(run_store.RunStore, "_write", counted)
+    scripted_agent(project, script=[{"text": "answer", "delay": delay}])
+    run = create_run(project=project, agent="helper", input={"message": "x"})
+    assert execute_run(run.pk) == "succeeded"
+    model_writes = [w for w in writes if "model.delta" in w[0]]
+    assert model_writes == [(["model.delta", "model.completed"], ["turn:0", "turn:1"])]
+    assert list(Checkpoint.objects.filter(run_id=run.pk).order_by("idx").values_list("key", flat=True)) == [
+        "turn:0", "turn:1"]
+    types = list(Event.objects.filter(run_id=run.pk).order_by("seq").values_list("type", flat=True))
+    assert types.index("model.delta") < types.index("model.completed") < types.index("run.succeeded")
