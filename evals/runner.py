@@ -114,8 +114,8 @@ class Coordinator:
       never executed elsewhere while the coordinator lives; when it dies the hold expires like
       any lease, and the next attempt, or the runs recovery sweep of queued runs without a job,
       executes it);
-    - `concurrency` slot threads each release a held run and execute it (or follow it when
-      another worker got it first), one run per slot at a time;
+    - `concurrency` slot threads each execute a held run (the claim takes the hold over in the
+      same statement), or follow it when another worker got it first, one run per slot at a time;
     - a scoring pool scores finished runs and stores each result with the progress count in
       one transaction; progress is published at most every PUBLISH_EVERY_S.
     Each thread keeps its database connection for the whole eval (closed when it ends)."""
@@ -223,9 +223,8 @@ class Coordinator:
                 if held:
                     self._drop_hold(run_id)
                 continue
-            if held:
-                self._release(run_id)
             self._execute_or_wait(run_id, queued=held)
+            self.lease.held.discard(run_id)  # executed (the claim took our hold over), or followed to its end
             scoring.submit(self._guarded_score, row, run_id)
 
     def _guarded_score(self, row: _Row, run_id: str) -> None:
@@ -334,8 +333,8 @@ class Coordinator:
             self._count_done(1)
 
     def _execute_or_wait(self, run_id: str, *, queued: bool = False) -> None:
-        """Execute the run, or follow it to its end. `queued`: we just released our hold on it,
-        so it is known to be queued (no status read before the first attempt)."""
+        """Execute the run, or follow it to its end. `queued`: we hold it (created held, still
+        queued: no status read before the first attempt); the claim takes our hold over."""
         from runs import otel_export
         from runs.executor import execute_run
         from runs.models import Run
@@ -357,7 +356,7 @@ class Coordinator:
                     run_services.cancel_run(run=run)
             if status == "queued":
                 with otel_export.execution(run_id, None):  # its OTLP spans, when exported: a trace of its own
-                    ended = execute_run(run_id, worker_name=self.worker_name)
+                    ended = execute_run(run_id, worker_name=self.worker_name, hold=self.hold_owner)
                 if ended in RUN_TERMINAL:
                     return
                 if ended is not None:  # e.g. waiting for a person: follow it

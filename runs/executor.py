@@ -72,10 +72,12 @@ def _load_run(run_id: str) -> tuple[Run, ProjectSecrets]:
     return run, ProjectSecrets(project, [tuple(item) for item in sealed])
 
 
-def execute_run(run_id: str, *, worker_name: str = "worker") -> str | None:
-    """Execute (or resume) a run; returns its final status, or None if it was not ours to run."""
+def execute_run(run_id: str, *, worker_name: str = "worker", hold: str = "") -> str | None:
+    """Execute (or resume) a run; returns its final status, or None if it was not ours to run.
+    `hold`: the lease owner the caller created the run held by (the eval runner), taken over by
+    the claim itself (no separate release)."""
     owner = f"{worker_name}/{uuid.uuid4().hex[:8]}"
-    claimed = leases.claim(run_id, owner, worker_name)
+    claimed = leases.claim(run_id, owner, worker_name, hold=hold)
     if not claimed:
         return None
     try:
@@ -113,7 +115,7 @@ def _run_engine(run: Run, store: RunStore, control: leases.RunControl, secrets: 
     except errors.WaitingForInput as pause:
         waiting_for = {"reason": pause.reason, "prompt": pause.prompt}
         if store.transition(WAITING, "run.waiting", waiting_for, waiting_for=waiting_for, usage=store.usage()):
-            webhooks.notify(run, "run.waiting")
+            webhooks.notify(run, "run.waiting", subscribed=store.subscribed)
         return WAITING
     except (errors.Cancelled, errors.RunTimedOut) as stop:
         return _stopped(run, store, control, stop)
@@ -153,5 +155,5 @@ def _finish(run: Run, store: RunStore, status: str, **fields) -> str | None:
     if not store.transition(status, terminal_event_type(status), data, **fields):
         return None
     settle_run(run.pk, fields["usage"])  # limits: free the slot, settle the reservation (exactly once)
-    webhooks.notify(run, terminal_event_type(status))
+    webhooks.notify(run, terminal_event_type(status), subscribed=store.subscribed)
     return status

@@ -53,16 +53,18 @@ class Claim:
     fresh: bool
 
 
-def claim(run_id: str, owner: str, worker: str) -> Claim | None:
-    """Take the run if it is runnable and nobody holds a live lease on it, and start it (one
-    statement; `run.started` is published on its first start). Returns a `Claim` if it is ours.
+def claim(run_id: str, owner: str, worker: str, *, hold: str = "") -> Claim | None:
+    """Take the run if it is runnable and nobody holds a live lease on it (but `hold`, the
+    caller's own hold), and start it (one statement; `run.started` is published on its first
+    start). Returns a `Claim` if it is ours.
 
     A run whose earlier attempts failed `RUN_MAX_ATTEMPTS` times (its worker died, or it raised
     before its engine started) is failed instead (`worker_crashed` / `poison_run`)."""
     from runs import event_log, lifecycle, pubsub, recovery
 
     with writer() as cur:
-        claimed = lifecycle.claim_and_start(cur, run_id, owner=owner, worker=worker, lease_s=settings.RUN_LEASE_S)
+        claimed = lifecycle.claim_and_start(cur, run_id, owner=owner, worker=worker, lease_s=settings.RUN_LEASE_S,
+                                            hold=hold)
     if claimed is None:
         return None
     seq, first, attempts, ts, fresh = claimed

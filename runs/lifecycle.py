@@ -42,6 +42,18 @@ def transition(cursor, run_id: str, to: str, *, owner: str | None = None, lease_
     lease; with `lease_expired`, if nobody holds a live lease). Returns False if it did not move;
     else True, or — with `event` (a PendingEvent) — the seq given to that event, which is written
     by the same statement."""
+    return _transition(cursor, run_id, to, owner=owner, lease_expired=lease_expired, event=event, **fields)[0]
+
+
+def transition_notifying(cursor, run_id: str, to: str, *, owner: str | None = None, event, **fields: Any):
+    """`transition` with an event, whose statement also answers whether an enabled webhook
+    endpoint of the run's project is subscribed to the event's type (what `runs.webhooks.notify`
+    would otherwise ask in a statement of its own). Returns (seq or False, subscribed)."""
+    return _transition(cursor, run_id, to, owner=owner, event=event, subscribed=True, **fields)
+
+
+def _transition(cursor, run_id: str, to: str, *, owner: str | None = None, lease_expired: bool = False, event=None,
+                subscribed: bool = False, **fields: Any) -> tuple[Any, bool]:
     unknown = set(fields) - _COLUMNS
     if unknown:
         raise ValueError(f"not a run column: {sorted(unknown)}")
@@ -59,19 +71,22 @@ def transition(cursor, run_id: str, to: str, *, owner: str | None = None, lease_
         where += " AND (lease_owner = '' OR lease_expires_at IS NULL OR lease_expires_at < now())"
     if event is None:
         cursor.execute(f"UPDATE runs_run SET {', '.join(sets)} WHERE {where}", params)
-        return cursor.rowcount == 1
+        return cursor.rowcount == 1, False
     # One statement: the status change takes the event's seq, and the event is inserted from it.
     sets.append("last_seq = last_seq + 1")
     params.update(etype=event.type, ets=event.ts, edata=Jsonb(event.data), estep=event.step)
+    wanted = (", EXISTS (SELECT 1 FROM webhooks_webhookendpoint w WHERE w.project_id = moved.project_id "
+              "AND w.enabled AND (w.event_types ? '*' OR w.event_types ? %(etype)s))") if subscribed else ", false"
     cursor.execute(
-        f"WITH moved AS (UPDATE runs_run SET {', '.join(sets)} WHERE {where} RETURNING last_seq, started_at), "
+        f"WITH moved AS (UPDATE runs_run SET {', '.join(sets)} WHERE {where} RETURNING last_seq, started_at, "
+        "project_id), "
         "ev AS (INSERT INTO runs_event (run_id, seq, type, ts, node_id, span_id, data, step, ordinal) "
         "SELECT %(run_id)s, moved.last_seq, %(etype)s, %(ets)s, '', '', %(edata)s, %(estep)s, 0 FROM moved) "
-        "SELECT last_seq, started_at FROM moved", params)
+        f"SELECT last_seq, started_at{wanted} FROM moved", params)
     row = cursor.fetchone()
     if row and to in TERMINAL:
         run_metrics.run_finished(cursor, run_id, to, times=(row[1], fields["finished_at"]))
-    return row[0] if row else False
+    return (row[0], bool(row[2])) if row else (False, False)
 
 
 def terminal_event_type(status: str) -> str:
@@ -85,7 +100,7 @@ claimed AS (
         attempts = r.attempts + 1, status = 'running', started_at = COALESCE(r.started_at, %(now)s),
         last_seq = r.last_seq + (CASE WHEN old.first THEN 1 ELSE 0 END)
     FROM old WHERE r.id = old.id AND r.status = ANY(%(allowed)s)
-        AND (r.lease_owner = '' OR r.lease_expires_at IS NULL OR r.lease_expires_at < now())
+        AND (r.lease_owner = '' OR r.lease_expires_at IS NULL OR r.lease_expires_at < now() OR r.lease_owner = %(hold)s)
     RETURNING r.last_seq, old.first, r.attempts, r.project_id, r.kind, r.agent_id, r.agent_version_id, r.workflow_id,
         r.workflow_version_id, r.environment
 ), ev AS (
@@ -104,15 +119,16 @@ LEFT JOIN workflows_workflow w ON w.id = c.workflow_id LEFT JOIN workflows_workf
 """
 
 
-def claim_and_start(cursor, run_id: str, *, owner: str, worker: str, lease_s: float):
-    """Take a runnable run whose lease is free and move it to `running` — with its `run.started`
-    event on the first start — in one statement, which also returns the run's metric labels.
+def claim_and_start(cursor, run_id: str, *, owner: str, worker: str, lease_s: float, hold: str = ""):
+    """Take a runnable run whose lease is free (or held by `hold`: a caller that created the run
+    held for itself, the eval runner) and move it to `running` — with its `run.started` event on
+    the first start — in one statement, which also returns the run's metric labels.
     Returns (seq, first_start, attempts, ts, fresh), or None if the run is not ours to execute;
     `fresh`: a first start with no stored checkpoint (not a retry or fork), so nothing of an
     earlier execution is stored."""
     now = datetime.now(UTC)
     cursor.execute(_CLAIM_SQL, {"run": run_id, "owner": owner, "lease": lease_s, "now": now, "worker": worker,
-                                "allowed": list(ALLOWED_FROM[RUNNING])})
+                                "allowed": list(ALLOWED_FROM[RUNNING]), "hold": hold})
     row = cursor.fetchone()
     if row:
         run_metrics.run_claimed(cursor, run_id, first_start=row[1], labels_row=row[4:10])

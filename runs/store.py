@@ -57,6 +57,9 @@ class RunStore:
         self._checkpoints: list[tuple[int, str, Any]] = []
         self._held: dict[tuple[str, str], str] = {}  # per (node, span): streamed text not sent yet
         self._first_buffered = 0.0
+        # After `transition` with an event: whether a webhook endpoint of the project wants its type
+        # (answered by the transition's own statement; None: not asked).
+        self.subscribed: bool | None = None
         # Checkpoints whose key this returns True for may wait for the next write (never past a
         # `flush()`): a workflow's pure nodes and an agent's start, which a resumed run can recompute.
         self.deferrable: Callable[[str], bool] | None = None
@@ -254,7 +257,11 @@ class RunStore:
         fields = {name: self.redactor.data(value, (name,)) if name in _REDACTED_COLUMNS else value
                   for name, value in fields.items()}
         with writer() as cur:  # one statement: status change + event (see lifecycle.transition)
-            moved = lifecycle.transition(cur, self.run_id, to, owner=self.owner, event=event, **fields)
+            if event is None:
+                moved, self.subscribed = lifecycle.transition(cur, self.run_id, to, owner=self.owner, **fields), None
+            else:
+                moved, self.subscribed = lifecycle.transition_notifying(cur, self.run_id, to, owner=self.owner,
+                                                                        event=event, **fields)
         if moved and event:
             pubsub.publish(self.run_id, [event_log.event_dict(self.run_id, moved, event)])
         if moved and self.otel is not None:

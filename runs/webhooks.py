@@ -11,12 +11,15 @@ a `WEBHOOK_SIGNING_SECRET` secret, the first webhooks' `X-Platform-Signature: t=
 from __future__ import annotations
 
 
-def notify(run, event_type: str) -> None:
+def notify(run, event_type: str, *, subscribed: bool | None = None) -> None:
     """Deliver the event if anyone wants it: the run's `webhook_url`, or an enabled endpoint of its
-    project subscribed to the type (one light query; the snapshot is built only then)."""
+    project subscribed to the type (`subscribed`, when the transition's statement answered it
+    already, else one light query; the snapshot is built only then)."""
     from webhooks.events import notify_run_event
 
-    if run.webhook_url or _subscribed(run.project_id, event_type):
+    if subscribed is None and not run.webhook_url:
+        subscribed = _subscribed(run.project_id, event_type)
+    if run.webhook_url or subscribed:
         notify_run_event(run, event_type)
 
 

@@ -41,3 +41,19 @@ def test_a_held_run_has_no_job_and_is_executed_only_once_its_hold_expired(projec
     assert execute_run(run.pk, worker_name="another") == "succeeded"
     done = Run.objects.get(pk=run.pk)
     assert (done.status, done.output, done.lease_owner) == ("succeeded", {"text": "hi"}, "")
+
+
+def test_the_holder_executes_its_held_run_in_the_claim_itself_and_nobody_else_can(project):
+    from runs.models import Event
+
+    agent, version = scripted_agent(project, script=[{"echo": True}])
+    run = create_run(project=project, agent="helper", input={"message": "hi"}, pinned=(agent, version),
+                     held_by=("eval-2/hold", timezone.now() + timedelta(seconds=60)), enqueue=False)
+    assert execute_run(run.pk, worker_name="another", hold="eval-9/hold") is None  # someone else's hold
+    assert Run.objects.get(pk=run.pk).status == "queued"
+    assert execute_run(run.pk, worker_name="coordinator", hold="eval-2/hold") == "succeeded"
+    stored = Run.objects.get(pk=run.pk)
+    assert (stored.status, stored.lease_owner, stored.attempts) == ("succeeded", "", 1)
+    started = Event.objects.get(run_id=run.pk, type="run.started")
+    assert started.data["worker"] == "coordinator"
+    assert execute_run(run.pk, worker_name="coordinator", hold="eval-2/hold") is None  # ended: not runnable again

@@ -125,3 +125,31 @@ def test_a_model_turn_is_one_write_however_long_the_model_takes(project, monkeyp
         "turn:0", "turn:1"]
     types = list(Event.objects.filter(run_id=run.pk).order_by("seq").values_list("type", flat=True))
     assert types.index("model.delta") < types.index("model.completed") < types.index("run.succeeded")
+
+
+def test_the_terminal_transition_answers_whether_an_endpoint_wants_its_event(project):
+    from runs import lifecycle
+    from runs.db import writer
+    from runs.event_log import PendingEvent
+    from runs.store import _now
+
+    scripted_agent(project)
+
+    def finish_one(event_type="run.succeeded", to="succeeded"):
+        run = create_run(project=project, agent="helper", input={"message": "x"})
+        Run.objects.filter(pk=run.pk).update(status="running")
+        with writer() as cur:
+            return lifecycle.transition_notifying(cur, run.pk, to, event=PendingEvent(event_type, _now(), {}, step=-1))
+
+    seq, subscribed = finish_one()
+    assert seq and subscribed is False
+    endpoint = WebhookEndpoint.objects.create(project=project, url="https://example.com/a", event_types=["run.failed"])
+    assert finish_one()[1] is False and finish_one("run.failed", "failed")[1] is True
+    endpoint.enabled = False
+    endpoint.save()
+    assert finish_one("run.failed", "failed")[1] is False
+    WebhookEndpoint.objects.create(project=project, url="https://example.com/b", event_types=["*"])
+    assert finish_one()[1] is True
+    with writer() as cur:  # a run that does not move: nothing answered
+        assert lifecycle.transition_notifying(cur, "run_missing", "succeeded",
+                                              event=PendingEvent("run.succeeded", _now(), {}, step=-1)) == (False, False)
