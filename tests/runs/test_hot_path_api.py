@@ -90,8 +90,14 @@ def test_the_agent_lookup_of_a_create_finds_what_the_selectors_find(project, oth
 
     agent, first = scripted_agent(project)
     second, _ = agent_services.create_agent_version(agent=agent, body={**first.body, "instructions": "Two."})
+    from accounts.redaction_policy import sealed_secrets
+    from accounts.services import set_secret
+
+    set_secret(project=project, name="API_TOKEN", value="tok-1")
+    set_secret(project=other_project, name="OTHER", value="tok-2")
     for ref in ("helper", agent.pk):
-        found, pinned = _agent_and_latest(project, ref)
+        found, pinned, sealed = _agent_and_latest(project, ref)
+        assert sorted(sealed) == sorted(sealed_secrets(project.pk)) and [n for n, _ in sealed] == ["API_TOKEN"]
         expected = agent_selectors.get_agent_for_run(project, ref)
         latest, _ = agent_selectors.resolve_version(expected)
         assert found.pk == expected.pk and found.name == "helper" and found.project_id == project.pk
@@ -121,3 +127,32 @@ def test_the_limits_rows_are_the_project_row_then_the_keys_own(project, other_pr
     assert [(row.api_key_id, row.concurrent_runs, row.tokens_per_day) for row in rows] == [
         (None, None, 1000), (key.pk, 1, None)]
     assert [row.api_key_id for row in applicable_limits(project)] == [None]
+
+
+def test_a_created_run_and_its_queued_event_are_what_the_orm_would_store(project):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from runs import services
+    from runs.models import Event
+
+    agent, version = scripted_agent(project)
+    parent = create_run(project=project, agent="helper", input={"message": "p"})
+    hold = ("eval-1/hold", timezone.now() + timedelta(seconds=30))
+    run = create_run(project=project, agent="helper", input={"message": "x \u00e9 \U0001f600"},
+                     metadata={"eval": "e1", "deep": {"a": None}}, webhook_url="https://example.com/h",
+                     parent_run=parent, held_by=hold, enqueue=False)
+    stored = Run.objects.get(pk=run.pk)
+    for field in Run._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(run, field.attname), field.name
+    assert (stored.status, stored.kind, stored.agent_id, stored.agent_version_id) == ("queued", "agent", agent.pk,
+                                                                                    version.pk)
+    assert stored.input == {"message": "x \u00e9 \U0001f600"} and stored.metadata == {"eval": "e1", "deep": {"a": None}}
+    assert (stored.parent_run_id, stored.lease_owner, stored.last_seq) == (parent.pk, "eval-1/hold", 1)
+    assert stored.usage == {} and stored.output is None and stored.timeout_s == 300
+    assert not run._state.adding and run.project is project
+    events = list(Event.objects.filter(run_id=run.pk).values_list("seq", "type", "data", "step"))
+    assert events == [(1, "run.queued", {"kind": "agent", "version": version.number, "environment": None}, -1)]
+    services.append_event(run.pk, "note", {"a": 1})  # the next event continues the sequence
+    assert list(Event.objects.filter(run_id=run.pk).values_list("seq", flat=True).order_by("seq")) == [1, 2]
