@@ -39,23 +39,12 @@ def applicable_limits(project, api_key=None) -> list[Limits]:
     memo_key = (project.pk, api_key.pk if api_key is not None else None)
     if memo is not None and memo_key in memo:
         return list(memo[memo_key])
-    rows = _applicable(_rows(project.pk, api_key.pk if api_key is not None else None))
+    rows = sorted(_rows(project.pk, api_key.pk if api_key is not None else None),
+                  key=lambda row: row.api_key_id is not None)
+    rows = [row for row in rows if not row.is_empty()]
     if memo is not None:
         memo[memo_key] = list(rows)
     return rows
-
-
-def remember(project, api_key, rows: list[Limits]) -> None:
-    """The limits rows that apply to `api_key` (its project's, and its own), read by the key's
-    lookup in its own statement (`accounts.selectors`): inside `request_memo()` they answer
-    `applicable_limits(project, api_key)` for the rest of the request; outside, nothing is kept."""
-    memo = _memo.get()
-    if memo is not None:
-        memo[(project.pk, api_key.pk)] = _applicable(rows)
-
-
-def _applicable(rows: list[Limits]) -> list[Limits]:
-    return [row for row in sorted(rows, key=lambda row: row.api_key_id is not None) if not row.is_empty()]
 
 
 def _rows(project_id: str, api_key_id: str | None) -> list[Limits]:

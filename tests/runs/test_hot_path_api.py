@@ -129,48 +129,6 @@ def test_the_limits_rows_are_the_project_row_then_the_keys_own(project, other_pr
     assert [row.api_key_id for row in applicable_limits(project)] == [None]
 
 
-def test_the_key_lookup_hands_its_limits_rows_to_the_request_memo(project, other_project):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from accounts import services
-    from accounts.selectors import active_api_key
-    from limits.selectors import _rows
-
-    key, raw = services.create_api_key(project=project, name="k", role="developer")
-    other_key, _ = services.create_api_key(project=project, name="other", role="developer")
-    bare, bare_raw = services.create_api_key(project=other_project, name="bare", role="developer")
-    Limits.objects.create(project=project, api_key=key, concurrent_runs=1)
-    Limits.objects.create(project=project, api_key=other_key, concurrent_runs=7)
-    Limits.objects.create(project=project, tokens_per_day=1000)
-    Limits.objects.create(project=project, api_key=services.create_api_key(project=project, name="empty",
-                                                                          role="developer")[0])  # sets nothing
-
-    def described(rows):
-        return [(row.pk, row.api_key_id, row.concurrent_runs, row.tokens_per_day) for row in rows]
-
-    expected = described(sorted(_rows(project.pk, key.pk), key=lambda row: row.api_key_id is not None))
-    with request_memo():
-        found = active_api_key(raw)
-        assert found.pk == key.pk and found.project.pk == project.pk
-        with CaptureQueriesContext(connection) as queries:
-            rows = applicable_limits(found.project, found)
-        assert len(queries) == 0 and described(rows) == expected == [
-            (expected[0][0], None, None, 1000), (expected[1][0], key.pk, 1, None)]
-        found_bare = active_api_key(bare_raw)  # a key with no limits row anywhere
-        with CaptureQueriesContext(connection) as queries:
-            assert applicable_limits(found_bare.project, found_bare) == []
-        assert len(queries) == 0
-        own = Limits.objects.get(api_key=key)
-        own.requests_per_minute = 5
-        own.save()  # a save forgets them
-        assert [row.requests_per_minute for row in applicable_limits(found.project, found)] == [None, 5]
-    own.requests_per_minute = 6
-    own.save()
-    assert active_api_key(raw).pk == key.pk  # outside a request: nothing kept, the rows are read again
-    assert [row.requests_per_minute for row in applicable_limits(project, key)] == [None, 6]
-
-
 def test_a_created_run_and_its_queued_event_are_what_the_orm_would_store(project):
     from datetime import timedelta
 
