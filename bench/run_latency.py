@@ -222,7 +222,7 @@ def publish_events(run_id: str, receivers: list[Receiver], events: int) -> None:
         if failed:
             raise RuntimeError(f"{failed[0].name} client failed") from failed[0].error
         if not arrived:
-            raise TimeoutError(f"event {index} did not reach every client within 30 s")
+            raise TimeoutError(f"event {index} did not reach every client within 30 s: " + ", ".join(f"{r.name} has {r.count}" for r in receivers))
     store.transition("succeeded", "run.succeeded", {"output": None})
 
 
