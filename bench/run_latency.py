@@ -198,12 +198,20 @@ def ws_receiver(base: str, key: str, run_id: str, receiver: Receiver) -> None:
 
 
 def running_run(project, agent) -> str:
-    """A run row in `running` status that no worker executes (this process plays the worker)."""
+    """A run row in `running` status that no worker executes (this process plays the worker). It
+    holds a live lease in this process's name: a `running` run without one is a crashed run, which
+    the worker's recovery hands back and executes (its `run.failed` then ended both clients'
+    streams mid-measurement, seen as an event that "did not reach every client")."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     from runs.models import Run
 
     version = agent.versions.order_by("-number").first()
     return Run.objects.create(project=project, kind="agent", agent=agent, agent_version=version,
-                              status="running", timeout_s=3600).pk
+                              status="running", timeout_s=3600, lease_owner="bench/latency",
+                              lease_expires_at=timezone.now() + timedelta(hours=1)).pk
 
 
 def publish_events(run_id: str, receivers: list[Receiver], events: int) -> None:

@@ -89,8 +89,9 @@ async def _pump(events, receive, send) -> None:
         while True:
             step = asyncio.ensure_future(anext(events))
             done, _ = await asyncio.wait({step, watcher}, return_when=asyncio.FIRST_COMPLETED)
-            if step not in done:
+            if step not in done:  # the client went away: stop the pending read before closing the stream
                 step.cancel()
+                await asyncio.wait({step})  # (aclose() on a generator still running raises)
                 return
             try:
                 event = step.result()
