@@ -16,6 +16,7 @@ Policy document (every key optional):
 """
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections import OrderedDict
@@ -81,6 +82,20 @@ def policy_of(project: Project) -> RedactionPolicy:
 def sealed_secrets(project_id: str) -> list[tuple[str, str]]:
     """`(name, ciphertext)` of every secret of the project."""
     return list(Secret.objects.filter(project_id=project_id).values_list("name", "ciphertext"))
+
+
+def sealed_secrets_sql(project_column: str, *, scopes: bool = False) -> str:
+    """A scalar subquery for a caller that reads a project's secrets inside a statement of its
+    own: a JSON array of `[name, ciphertext]` (with `scopes`, `[name, ciphertext, allowed_hosts]`)
+    of every secret of the project in `project_column`; `decode_sealed` turns it into rows."""
+    hosts = ', s."allowed_hosts"' if scopes else ""
+    return (f'(SELECT coalesce(jsonb_agg(jsonb_build_array(s."name", s."ciphertext"{hosts})), \'[]\') '
+            f'FROM "{Secret._meta.db_table}" s WHERE s."project_id" = {project_column})')
+
+
+def decode_sealed(value: Any) -> list[tuple]:
+    """The rows of a `sealed_secrets_sql` column (what `sealed_secrets` returns, as tuples)."""
+    return [tuple(item) for item in (json.loads(value) if isinstance(value, str) else value)]
 
 
 def redactor_for(project: Project, sealed: Iterable[tuple[str, str]] | None = None) -> Redactor:

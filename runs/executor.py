@@ -6,7 +6,6 @@ losing the lease (another worker took over after we stalled) stops us without wr
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -48,16 +47,16 @@ def _load_run(run_id: str) -> tuple[Run, ProjectSecrets]:
     with its project's secrets (`reveal_secrets`: names, ciphertexts and scopes) in the same row."""
     global _RUN_QUERY
 
-    from accounts.models import Project, Secret
+    from accounts.models import Project
+    from accounts.redaction_policy import decode_sealed, sealed_secrets_sql
     from agent_platform import rows
     from agents.models import AgentVersion
     from workflows.models import WorkflowVersion
 
     if _RUN_QUERY is None:
         parts = [(Run, "r"), (Project, "p"), (AgentVersion, "av"), (WorkflowVersion, "wv")]
-        _RUN_QUERY = (parts, f'SELECT {rows.columns(parts)}, (SELECT coalesce(jsonb_agg(jsonb_build_array('
-                             f's."name", s."ciphertext", s."allowed_hosts")), \'[]\') FROM "{Secret._meta.db_table}" s '
-                             'WHERE s."project_id" = r."project_id") '
+        secrets = sealed_secrets_sql('r."project_id"', scopes=True)
+        _RUN_QUERY = (parts, f'SELECT {rows.columns(parts)}, {secrets} '
                              f'FROM "{Run._meta.db_table}" r '
                              f'JOIN "{Project._meta.db_table}" p ON p."id" = r."project_id" '
                              f'LEFT JOIN "{AgentVersion._meta.db_table}" av ON av."id" = r."agent_version_id" '
@@ -68,8 +67,7 @@ def _load_run(run_id: str) -> tuple[Run, ProjectSecrets]:
         raise Run.DoesNotExist(f"run {run_id} does not exist")
     (run, project, agent_version, workflow_version), (sealed,) = found
     rows.attach(run, project=project, agent_version=agent_version, workflow_version=workflow_version)
-    sealed = json.loads(sealed) if isinstance(sealed, str) else sealed
-    return run, ProjectSecrets(project, [tuple(item) for item in sealed])
+    return run, ProjectSecrets(project, decode_sealed(sealed))
 
 
 def execute_run(run_id: str, *, worker_name: str = "worker", hold: str = "") -> str | None:

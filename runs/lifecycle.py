@@ -14,6 +14,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from agent_platform.metrics import recorders as run_metrics
+from runs import webhooks
 from runs.models import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, TERMINAL, TIMED_OUT, WAITING
 
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {
@@ -75,8 +76,7 @@ def _transition(cursor, run_id: str, to: str, *, owner: str | None = None, lease
     # One statement: the status change takes the event's seq, and the event is inserted from it.
     sets.append("last_seq = last_seq + 1")
     params.update(etype=event.type, ets=event.ts, edata=Jsonb(event.data), estep=event.step)
-    wanted = (", EXISTS (SELECT 1 FROM webhooks_webhookendpoint w WHERE w.project_id = moved.project_id "
-              "AND w.enabled AND (w.event_types ? '*' OR w.event_types ? %(etype)s))") if subscribed else ", false"
+    wanted = f", {webhooks.subscribed_sql('moved.project_id', '%(etype)s')}" if subscribed else ", false"
     cursor.execute(
         f"WITH moved AS (UPDATE runs_run SET {', '.join(sets)} WHERE {where} RETURNING last_seq, started_at, "
         "project_id), "

@@ -3,8 +3,6 @@
 Refusals are typed `agent_platform.service_errors` (mapped to problem+json by the API layer)."""
 from __future__ import annotations
 
-import json
-
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -84,16 +82,14 @@ def _agent_and_latest(project, ref: str):
     ciphertext)` rows `redaction_policy.sealed_secrets` reads. None if there is no such agent or it
     has no version (the selectors then answer the field error)."""
     global _AGENT_QUERY
-    from accounts.models import Secret
+    from accounts.redaction_policy import decode_sealed, sealed_secrets_sql
     from agent_platform import rows
     from agents.models import Agent, AgentVersion
 
     if _AGENT_QUERY is None:
         parts = [(Agent, "a"), (AgentVersion, "v")]
-        _AGENT_QUERY = (parts, f'SELECT {rows.columns(parts)}, (SELECT coalesce(jsonb_agg(jsonb_build_array('
-                               f's."name", s."ciphertext")), \'[]\') FROM "{Secret._meta.db_table}" s '
-                               'WHERE s."project_id" = a."project_id") '
-                               f'FROM "{Agent._meta.db_table}" a '
+        secrets = sealed_secrets_sql('a."project_id"')
+        _AGENT_QUERY = (parts, f'SELECT {rows.columns(parts)}, {secrets} FROM "{Agent._meta.db_table}" a '
                                f'JOIN LATERAL (SELECT * FROM "{AgentVersion._meta.db_table}" lv '
                                'WHERE lv."agent_id" = a."id" ORDER BY lv."number" DESC LIMIT 1) v ON true '
                                'WHERE a."project_id" = %s AND (a."id" = %s OR a."name" = %s) '
@@ -103,8 +99,7 @@ def _agent_and_latest(project, ref: str):
         return None
     (definition, pinned), (sealed,) = found
     rows.attach(pinned, agent=definition)
-    sealed = json.loads(sealed) if isinstance(sealed, str) else sealed
-    return definition, pinned, [(name, token) for name, token in sealed]
+    return definition, pinned, decode_sealed(sealed)
 
 
 def create_run(*, project, agent: str | None = None, workflow: str | None = None, version: int | None = None,
@@ -130,12 +125,11 @@ def create_run(*, project, agent: str | None = None, workflow: str | None = None
               "parent_run": parent_run}
     sealed = None  # the project's secrets for its redactor, when the agent lookup read them
     if agent:
-        looked_up = None if pinned or version is not None or environment is not None \
-            else _agent_and_latest(project, agent)
-        found = pinned or (looked_up[:2] if looked_up else None)
-        sealed = looked_up[2] if looked_up else None
-        if found is not None:
-            (definition, pinned), env = found, None
+        found = None if pinned or version is not None or environment is not None else _agent_and_latest(project, agent)
+        if pinned is not None:
+            (definition, pinned), env = pinned, None
+        elif found is not None:
+            (definition, pinned, sealed), env = found, None
         else:  # a version or environment named, or nothing found: the selectors (and their field errors)
             definition = agent_selectors.get_agent_for_run(project, agent)
             pinned, env = agent_selectors.resolve_version(definition, version=version, environment=environment)

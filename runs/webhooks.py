@@ -23,15 +23,20 @@ def notify(run, event_type: str, *, subscribed: bool | None = None) -> None:
         notify_run_event(run, event_type)
 
 
-def _subscribed(project_id: str, event_type: str) -> bool:
-    """Whether an enabled endpoint of the project wants the type (`WebhookEndpoint.wants`: its
-    `event_types` list holds it or "*"), in one raw statement."""
-    from django.db import connection
-
+def subscribed_sql(project: str, event_type: str) -> str:
+    """The SQL condition: an enabled endpoint of the project in `project` (a column or a
+    placeholder) wants the type in `event_type` (`WebhookEndpoint.wants`: its `event_types` list
+    holds it or "*"). Also read inside the terminal transition's statement (runs.lifecycle)."""
     from webhooks.models import WebhookEndpoint
 
-    with connection.cursor() as cursor:
-        cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{WebhookEndpoint._meta.db_table}" WHERE project_id = %s '
-                       "AND enabled AND (event_types ? '*' OR event_types ? %s))", [project_id, event_type])
-        return bool(cursor.fetchone()[0])
+    return (f'EXISTS (SELECT 1 FROM "{WebhookEndpoint._meta.db_table}" w WHERE w.project_id = {project} '
+            f"AND w.enabled AND (w.event_types ? '*' OR w.event_types ? {event_type}))")
 
+
+def _subscribed(project_id: str, event_type: str) -> bool:
+    """Whether an enabled endpoint of the project wants the type, in one raw statement."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {subscribed_sql('%s', '%s')}", [project_id, event_type])
+        return bool(cursor.fetchone()[0])
