@@ -20,8 +20,11 @@ WITH seqs AS (
     WHERE id = %(run_id)s AND (%(owner)s::text IS NULL OR lease_owner = %(owner)s::text)
     RETURNING last_seq - %(n)s AS base
 )"""
-_EVENTS = """, ev AS (
-    INSERT INTO runs_event (run_id, seq, type, ts, node_id, span_id, data, step, ordinal)
+# The head of every INSERT of events (this module's batches, lifecycle's transitions and claim, a new
+# run's `run.queued` in runs.services).
+INSERT_EVENT = "INSERT INTO runs_event (run_id, seq, type, ts, node_id, span_id, data, step, ordinal)"
+_EVENTS = f""", ev AS (
+    {INSERT_EVENT}
     SELECT %(run_id)s, seqs.base + e.ord, e.type, e.ts, e.node_id, e.span_id, e.data, e.step, e.ordinal
     FROM seqs, unnest(%(types)s::text[], %(tss)s::timestamptz[], %(node_ids)s::text[], %(span_ids)s::text[],
                       %(datas)s::jsonb[], %(steps)s::int[], %(ordinals)s::int[])

@@ -15,6 +15,7 @@ from psycopg.types.json import Jsonb
 
 from agent_platform.metrics import recorders as run_metrics
 from runs import webhooks
+from runs.event_log import INSERT_EVENT
 from runs.models import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, TERMINAL, TIMED_OUT, WAITING
 
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {
@@ -80,7 +81,7 @@ def _transition(cursor, run_id: str, to: str, *, owner: str | None = None, lease
     cursor.execute(
         f"WITH moved AS (UPDATE runs_run SET {', '.join(sets)} WHERE {where} RETURNING last_seq, started_at, "
         "project_id), "
-        "ev AS (INSERT INTO runs_event (run_id, seq, type, ts, node_id, span_id, data, step, ordinal) "
+        f"ev AS ({INSERT_EVENT} "
         "SELECT %(run_id)s, moved.last_seq, %(etype)s, %(ets)s, '', '', %(edata)s, %(estep)s, 0 FROM moved) "
         f"SELECT last_seq, started_at{wanted} FROM moved", params)
     row = cursor.fetchone()
@@ -93,7 +94,7 @@ def terminal_event_type(status: str) -> str:
     return TERMINAL_EVENT[status]
 
 
-_CLAIM_SQL = """
+_CLAIM_SQL = f"""
 WITH old AS (SELECT id, started_at IS NULL AS first FROM runs_run WHERE id = %(run)s FOR UPDATE),
 claimed AS (
     UPDATE runs_run r SET lease_owner = %(owner)s, lease_expires_at = now() + make_interval(secs => %(lease)s),
@@ -104,7 +105,7 @@ claimed AS (
     RETURNING r.last_seq, old.first, r.attempts, r.project_id, r.kind, r.agent_id, r.agent_version_id, r.workflow_id,
         r.workflow_version_id, r.environment
 ), ev AS (
-    INSERT INTO runs_event (run_id, seq, type, ts, node_id, span_id, data, step, ordinal)
+    {INSERT_EVENT}
     SELECT %(run)s, claimed.last_seq, 'run.started', %(now)s, '', '',
            jsonb_build_object('attempt', claimed.attempts, 'worker', %(worker)s::text), -1, 0
     FROM claimed WHERE claimed.first

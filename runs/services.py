@@ -60,7 +60,7 @@ def _insert_queued(run: Run, queued: dict) -> Run:
     if _INSERT_QUEUED is None:
         _INSERT_QUEUED = (f'WITH r AS (INSERT INTO "{Run._meta.db_table}" ({", ".join(f.column for f in fields)}) '
                           f'VALUES ({", ".join(["%s"] * len(fields))}) RETURNING "id") '
-                          'INSERT INTO runs_event (run_id, seq, type, ts, node_id, span_id, data, step, ordinal) '
+                          f'{event_log.INSERT_EVENT} '
                           "SELECT r.id, 1, 'run.queued', %s, '', '', %s, -1, 0 FROM r")
     run.last_seq = 1
     event = PendingEvent(type="run.queued", ts=timezone.now(), data=queued, step=-1)
