@@ -181,6 +181,9 @@ CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer"
 # starts) and so where `manage.py demo` / `seed_demo` reach it.
 PLATFORM_HOST = os.environ.get("PLATFORM_HOST", "127.0.0.1")
 PLATFORM_PORT = int(os.environ.get("PLATFORM_PORT", "8000"))
+# Threads of one API process serving requests at once (agent_platform/asgi_handler.py); each holds
+# a database connection while it serves one, so keep it under PLATFORM_DB_POOL_SIZE.
+API_THREADS = int(os.environ.get("PLATFORM_API_THREADS", "4"))
 
 OTEL_EXPORTER_OTLP_ENDPOINT = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "")
 # Metrics (agent_platform/metrics, docs/observability.md#metrics): every process of this host writes its
