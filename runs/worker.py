@@ -75,8 +75,8 @@ class PlatformWorker(SimpleWorker):
 
     def _execute_run_job(self, job: Job, queue: Queue) -> None:
         """RQ's execution of a job, for the jobs `runs.queue.enqueue_run` makes (no timeout, no
-        result kept, no dependents, callbacks, repeats or rate limit), in two round trips to Redis
-        instead of ~12: the same records while it runs (the execution in the started registry, which
+        result kept, no dependents, callbacks, repeats or rate limit), in two pipelines after the
+        dequeue's two round trips (RQ's own path: ~15 after them): the same records while it runs (the execution in the started registry, which
         the sweeper reads; the job `started`), then all of them deleted as RQ deletes a finished job
         with `result_ttl=0`. A job that raises takes RQ's own failure path (failed registry)."""
         with self.connection.pipeline() as pipeline:  # RQ's prepare_execution + prepare_job_execution

@@ -15,8 +15,7 @@ def meet(request):
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
     barrier.wait()  # BrokenBarrierError (500) unless another request reaches it meanwhile
-    return JsonResponse({"thread": threading.get_ident(), "backend": backend,
-                         "connection_open": connection.connection is not None})
+    return JsonResponse({"thread": threading.get_ident(), "backend": backend})
 
 
 urlpatterns = [path("meet", meet)]

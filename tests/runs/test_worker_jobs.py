@@ -14,20 +14,16 @@ from runs.models import Run
 from runs.services import create_run
 from runs.worker import PlatformWorker, run_worker
 from tests.runs.factories import scripted_agent
+from tests.runs.test_failure_handling import _forget_other_jobs
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
 def empty_runs_queue():
-    runs_queue = django_rq.get_queue("runs")
-    runs_queue.empty()
-    started = StartedJobRegistry("runs", connection=runs_queue.connection)
-    for job_id in started.get_job_ids(cleanup=False):  # what earlier tests' killed workers left
-        runs_queue.connection.delete(Job.key_for(job_id))
-    runs_queue.connection.delete(started.key)
+    _forget_other_jobs()
     yield
-    runs_queue.empty()
+    django_rq.get_queue("runs").empty()
 
 
 def _rq_keys_of(connection, job_id: str) -> list[str]:
